@@ -1,0 +1,96 @@
+"""Who may see what: the one visibility rule, as a SQL clause for lists and as
+`access_*` loaders (load + permission check, 404 when hidden) for single objects.
+
+A status is visible to a viewer when its author is not suspended, has not blocked the
+viewer, and: it is public or unlisted; or the viewer wrote it; or it is private and the
+viewer follows the author; or the viewer is mentioned in it (private or direct).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chaupal.errors import not_found
+from chaupal.models import Account, Block, Follow, Mention, Mute, Status
+
+
+def visible_clause(viewer_id: int | None, status: Any = Status) -> Any:
+    """SQL condition on `status` (the Status table or an alias) for the viewer."""
+    author_ok = ~exists().where(
+        Account.id == status.account_id, Account.suspended_at.is_not(None)
+    )
+    open_ = status.visibility.in_(("public", "unlisted"))
+    if viewer_id is None:
+        return and_(open_, author_ok)
+    not_blocked = ~exists().where(
+        Block.account_id == status.account_id, Block.target_account_id == viewer_id
+    )
+    follows_author = exists().where(
+        Follow.account_id == viewer_id, Follow.target_account_id == status.account_id
+    )
+    mentioned = exists().where(Mention.status_id == status.id, Mention.account_id == viewer_id)
+    return and_(
+        author_ok,
+        or_(
+            status.account_id == viewer_id,
+            and_(
+                not_blocked,
+                or_(
+                    open_,
+                    and_(status.visibility == "private", follows_author),
+                    and_(status.visibility.in_(("private", "direct")), mentioned),
+                ),
+            ),
+        ),
+    )
+
+
+def not_filtered_clause(viewer_id: int | None, status: Any = Status) -> Any:
+    """For timelines and lists: hide authors the viewer blocked or muted."""
+    if viewer_id is None:
+        return true()
+    return and_(
+        ~exists().where(Block.account_id == viewer_id, Block.target_account_id == status.account_id),
+        ~exists().where(Mute.account_id == viewer_id, Mute.target_account_id == status.account_id),
+    )
+
+
+async def can_see(session: AsyncSession, viewer_id: int | None, status: Status) -> bool:
+    row = await session.scalar(
+        select(true()).where(Status.id == status.id, visible_clause(viewer_id))
+    )
+    return bool(row)
+
+
+async def access_status(session: AsyncSession, viewer_id: int | None, status_id: int | str) -> Status:
+    """Load a status the viewer may see, or raise 404 (hidden and missing look the same)."""
+    try:
+        sid = int(status_id)
+    except (TypeError, ValueError):
+        raise not_found() from None
+    if sid < 0 or sid >= 2**63:
+        raise not_found()
+    status = await session.scalar(select(Status).where(Status.id == sid, visible_clause(viewer_id)))
+    if status is None:
+        raise not_found()
+    return status
+
+
+async def access_account(session: AsyncSession, account_id: int | str) -> Account:
+    """Load a visible (not suspended) account or raise 404."""
+    try:
+        aid = int(account_id)
+    except (TypeError, ValueError):
+        raise not_found() from None
+    if aid < 0 or aid >= 2**63:
+        raise not_found()
+    account = await session.get(Account, aid)
+    if account is None or account.suspended_at is not None:
+        raise not_found()
+    return account
+
+
+__all__ = ["access_account", "access_status", "can_see", "false", "not_filtered_clause", "visible_clause"]

@@ -1,0 +1,1 @@
+"""HTTP APIs: the Mastodon client API and Chaupal's own extensions."""

@@ -1,0 +1,164 @@
+"""Request dependencies: the DB session (committed at the edge), the caller's token and
+account, and scope checks. Typed aliases keep route signatures short."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chaupal.config import Settings
+from chaupal.db import utcnow
+from chaupal.errors import ApiError
+from chaupal.models import AccessToken, Account, Application, User
+from chaupal.security import digest, scope_allows
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request; committed when the route returns, before the response is sent."""
+    state = request.app.state
+    factory = state.read_sessions if request.method in ("GET", "HEAD") else state.sessions
+    async with factory() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+@dataclass
+class Auth:
+    """The caller: a token, and for user tokens the user and account behind it."""
+
+    token: AccessToken
+    scopes: frozenset[str]
+    application: Application | None
+    user: User | None
+    account: Account | None
+
+    def allows(self, scope: str) -> bool:
+        return scope_allows(self.scopes, scope)
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return None
+
+
+async def load_auth(session: AsyncSession, raw_token: str) -> Auth | None:
+    """Resolve a bearer token; None when it is unknown, revoked, expired or its user unusable."""
+    token = await session.scalar(
+        select(AccessToken).where(AccessToken.token_digest == digest(raw_token))
+    )
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= utcnow():
+        return None
+    app = await session.get(Application, token.application_id) if token.application_id else None
+    user = account = None
+    if token.user_id is not None:
+        user = await session.get(User, token.user_id)
+        if user is None or user.disabled or not user.approved:
+            return None
+        account = await session.get(Account, user.account_id)
+        if account is None or account.suspended_at is not None:
+            return None
+    return Auth(token, frozenset(token.scopes.split()), app, user, account)
+
+
+async def _auth_from_request(request: Request, session: AsyncSession) -> Auth | None:
+    if hasattr(request.state, "auth"):
+        return request.state.auth
+    raw = bearer_token(request)
+    auth = None
+    if raw:
+        auth = await load_auth(session, raw)
+        if auth is None:
+            raise ApiError(401, "The access token is invalid")
+    request.state.auth = auth
+    return auth
+
+
+def optional_auth(scope: str | None = None):
+    """The caller if a token was given (checked against `scope`), else None."""
+
+    async def dep(request: Request, session: SessionDep) -> Auth | None:
+        auth = await _auth_from_request(request, session)
+        if auth is not None and scope and auth.user is not None and not auth.allows(scope):
+            raise ApiError(403, "This action is outside the authorized scopes")
+        return auth
+
+    return dep
+
+
+def require_user(scope: str):
+    """A user token carrying `scope`; 401 without a valid user token, 403 without the scope."""
+
+    async def dep(request: Request, session: SessionDep) -> Auth:
+        auth = await _auth_from_request(request, session)
+        if auth is None:
+            raise ApiError(401, "The access token is invalid")
+        if auth.user is None:
+            raise ApiError(422, "This method requires an authenticated user")
+        if not auth.allows(scope):
+            raise ApiError(403, "This action is outside the authorized scopes")
+        return auth
+
+    return dep
+
+
+def require_app():
+    """Any valid token, app-only or user (for apps/verify_credentials)."""
+
+    async def dep(request: Request, session: SessionDep) -> Auth:
+        auth = await _auth_from_request(request, session)
+        if auth is None:
+            raise ApiError(401, "The access token is invalid")
+        return auth
+
+    return dep
+
+
+def _dep(scope: str) -> object:
+    return Depends(require_user(scope))
+
+
+# Aliases used by routes: `auth: ReadStatuses` and so on.
+ReadAccounts = Annotated[Auth, Depends(require_user("read:accounts"))]
+WriteAccounts = Annotated[Auth, Depends(require_user("write:accounts"))]
+ReadStatuses = Annotated[Auth, Depends(require_user("read:statuses"))]
+WriteStatuses = Annotated[Auth, Depends(require_user("write:statuses"))]
+ReadFollows = Annotated[Auth, Depends(require_user("read:follows"))]
+WriteFollows = Annotated[Auth, Depends(require_user("write:follows"))]
+ReadBlocks = Annotated[Auth, Depends(require_user("read:blocks"))]
+WriteBlocks = Annotated[Auth, Depends(require_user("write:blocks"))]
+ReadMutes = Annotated[Auth, Depends(require_user("read:mutes"))]
+WriteMutes = Annotated[Auth, Depends(require_user("write:mutes"))]
+ReadFavourites = Annotated[Auth, Depends(require_user("read:favourites"))]
+WriteFavourites = Annotated[Auth, Depends(require_user("write:favourites"))]
+ReadBookmarks = Annotated[Auth, Depends(require_user("read:bookmarks"))]
+WriteBookmarks = Annotated[Auth, Depends(require_user("write:bookmarks"))]
+ReadNotifications = Annotated[Auth, Depends(require_user("read:notifications"))]
+WriteNotifications = Annotated[Auth, Depends(require_user("write:notifications"))]
+ReadSearch = Annotated[Auth | None, Depends(optional_auth("read:search"))]
+Profile = Annotated[Auth, Depends(require_user("profile"))]
+ReadAny = Annotated[Auth, Depends(require_user("read"))]
+WriteAny = Annotated[Auth, Depends(require_user("write"))]
+AppAuth = Annotated[Auth, Depends(require_app())]
+MaybeReadStatuses = Annotated[Auth | None, Depends(optional_auth("read:statuses"))]
+MaybeReadAccounts = Annotated[Auth | None, Depends(optional_auth("read:accounts"))]

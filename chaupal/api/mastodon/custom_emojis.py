@@ -1,0 +1,7 @@
+"""Mastodon API: custom_emojis."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,7 @@
+"""Mastodon API: favourites."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,151 @@
+"""The ASGI application factory: `create_app(settings)` wires settings, database, Redis,
+rate limits, error handling and every router. Nothing connects until start-up."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from chaupal.config import Settings
+from chaupal.db import make_engine, make_sessionmaker
+from chaupal.errors import error_body, install_error_handlers
+from chaupal.ratelimit import RateLimiter
+from chaupal.security import digest
+
+VERSION = "0.1.0"
+MASTODON_COMPAT = "4.3.0"
+
+
+def version_string() -> str:
+    """What `/api/v1/instance` reports: a Mastodon version clients accept, then ours."""
+    return f"{MASTODON_COMPAT} (compatible; Chaupal {VERSION})"
+
+
+def _secret_key(settings: Settings) -> str:
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+class LimitsMiddleware:
+    """Pure ASGI middleware: body-size limit and the per-token API rate limit."""
+
+    def __init__(self, app: Any, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        length = headers.get("content-length")
+        limit_bytes = self.settings.max_request_body_bytes
+        if length is not None:
+            try:
+                too_big = int(length) > limit_bytes
+            except ValueError:
+                too_big = True
+            if too_big:
+                resp = JSONResponse(error_body("Request body too large"), status_code=413)
+                await resp(scope, receive, send)
+                return
+
+        received = 0
+
+        async def limited_receive() -> dict[str, Any]:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        rate_headers: list[tuple[bytes, bytes]] = []
+        path: str = scope.get("path", "")
+        limiter: RateLimiter | None = getattr(scope["app"].state, "limiter", None)
+        if self.settings.rate_limit_enabled and limiter and path.startswith("/api/"):
+            auth = headers.get("authorization", "")
+            client = scope.get("client") or ("unknown", 0)
+            key = f"t:{digest(auth)[:32]}" if auth else f"ip:{client[0]}"
+            verdict = await limiter.hit(
+                "api", key, self.settings.rate_limit_requests, self.settings.rate_limit_window_seconds
+            )
+            rate_headers = [(k.lower().encode(), v.encode()) for k, v in verdict.headers().items()]
+            if not verdict.allowed:
+                resp = JSONResponse(
+                    error_body("Too many requests"), status_code=429, headers=verdict.headers()
+                )
+                await resp(scope, receive, send)
+                return
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start" and rate_headers:
+                message["headers"] = list(message.get("headers", [])) + rate_headers
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_with_headers)
+        except _BodyTooLarge:
+            resp = JSONResponse(error_body("Request body too large"), status_code=413)
+            await resp(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        app.state.engine = engine
+        app.state.sessions = make_sessionmaker(engine)
+        read_engine = engine.execution_options(readonly=True) if settings.is_sqlite else engine
+        app.state.read_sessions = make_sessionmaker(read_engine)
+        app.state.secret_key = _secret_key(settings)
+        redis = None
+        if settings.redis_url:
+            import redis.asyncio as aioredis
+
+            redis = aioredis.from_url(settings.redis_url, decode_responses=True)
+        app.state.redis = redis
+        app.state.limiter = RateLimiter(redis, settings.redis_prefix)
+        try:
+            yield
+        finally:
+            if redis is not None:
+                await redis.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Chaupal",
+        version=VERSION,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(LimitsMiddleware, settings=settings)
+
+    from chaupal.api.routes import include_routers
+
+    include_routers(app)
+    return app

@@ -1,0 +1,98 @@
+"""Settings for one Chaupal deployment, read from CHAUPAL_* environment variables.
+
+Every limit the platform enforces is a named field here, so operators can see and change it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CHAUPAL_", extra="ignore")
+
+    # Where things live
+    data_dir: Path = Path("./var")
+    database_url: str | None = None  # default: sqlite file in data_dir
+    redis_url: str | None = None  # unset = in-process pub/sub and caches
+    redis_prefix: str = "chaupal:"
+    domain: str = "127.0.0.1:8000"
+    https: bool = False
+    secret_key: str | None = None  # default: generated once into data_dir/secret_key
+    title: str = "Chaupal"
+    description: str = "Open microblogging where governments and citizens talk in public."
+    contact_email: str = "admin@example.org"
+
+    registrations: Literal["open", "approval", "closed"] = "open"
+    auto_migrate: bool = True  # `serve` on SQLite migrates at start-up
+
+    # Text limits
+    max_status_chars: int = 500
+    max_mentions_per_status: int = 50
+    max_hashtags_per_status: int = 30
+    max_spoiler_chars: int = 500
+    max_username_chars: int = 30
+    max_display_name_chars: int = 30
+    max_note_chars: int = 500
+    max_profile_fields: int = 4
+    max_field_chars: int = 255
+    min_password_chars: int = 8
+    max_password_chars: int = 128
+    max_request_body_bytes: int = 1_048_576
+    max_pins: int = 5
+    max_app_name_chars: int = 100
+    max_redirect_uri_chars: int = 2000
+
+    # Paging limits (default, maximum) per kind of list, as Mastodon documents them
+    page_statuses_default: int = 20
+    page_statuses_max: int = 40
+    page_accounts_default: int = 40
+    page_accounts_max: int = 80
+    page_notifications_default: int = 40
+    page_notifications_max: int = 80
+    search_max_results: int = 40
+
+    # OAuth
+    auth_code_ttl_seconds: int = 600
+    access_token_ttl_seconds: int | None = None  # None: tokens live until revoked, like Mastodon
+    session_ttl_seconds: int = 14 * 24 * 3600
+
+    # Rate limits (requests per window), Mastodon's defaults
+    rate_limit_enabled: bool = True
+    rate_limit_requests: int = 300
+    rate_limit_window_seconds: int = 300
+    rate_limit_sign_in: int = 25
+    rate_limit_sign_in_window_seconds: int = 300
+    rate_limit_sign_up: int = 5
+    rate_limit_sign_up_window_seconds: int = 1800
+
+    idempotency_ttl_seconds: int = 3600
+
+    # Database pool
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+    db_echo: bool = False
+
+    extra: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'chaupal.sqlite3').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def base_url(self) -> str:
+        return f"{'https' if self.https else 'http'}://{self.domain}"
+
+    @property
+    def streaming_url(self) -> str:
+        return f"{'wss' if self.https else 'ws'}://{self.domain}"

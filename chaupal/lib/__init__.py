@@ -1,0 +1,1 @@
+"""Pure helpers: no web or database imports."""

@@ -1,0 +1,76 @@
+"""Accounts (the public profile, local or remote) and users (a local login behind an account)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from chaupal.db import Base, utcnow
+from chaupal.lib.ids import new_id
+
+ROLES = ("user", "moderator", "admin")
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    __table_args__ = (
+        UniqueConstraint("username_lower", "domain"),
+        Index("ix_accounts_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(64))
+    username_lower: Mapped[str] = mapped_column(String(64))
+    # "" for local accounts; the remote server's host for federated ones (issue 7).
+    domain: Mapped[str] = mapped_column(String(255), default="")
+    display_name: Mapped[str] = mapped_column(String(255), default="")
+    note: Mapped[str] = mapped_column(Text, default="")  # plain text as written
+    note_html: Mapped[str] = mapped_column(Text, default="")
+    fields: Mapped[list[Any]] = mapped_column(default=list)  # [{"name","value","verified_at"}]
+    avatar_path: Mapped[str | None] = mapped_column(String(255), default=None)
+    header_path: Mapped[str | None] = mapped_column(String(255), default=None)
+    bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    discoverable: Mapped[bool] = mapped_column(Boolean, default=True)
+    indexable: Mapped[bool] = mapped_column(Boolean, default=True)
+    hide_collections: Mapped[bool] = mapped_column(Boolean, default=False)
+    uri: Mapped[str | None] = mapped_column(String(1024), default=None)
+    url: Mapped[str | None] = mapped_column(String(1024), default=None)
+    public_key: Mapped[str | None] = mapped_column(Text, default=None)
+    followers_count: Mapped[int] = mapped_column(default=0)
+    following_count: Mapped[int] = mapped_column(default=0)
+    statuses_count: Mapped[int] = mapped_column(default=0)
+    last_status_at: Mapped[datetime | None] = mapped_column(default=None)
+    suspended_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def local(self) -> bool:
+        return self.domain == ""
+
+    @property
+    def acct(self) -> str:
+        return self.username if self.local else f"{self.username}@{self.domain}"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), unique=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="user")
+    approved: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    reason: Mapped[str | None] = mapped_column(Text, default=None)  # sign-up reason (approval mode)
+    default_visibility: Mapped[str] = mapped_column(String(16), default="public")
+    default_sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    default_language: Mapped[str | None] = mapped_column(String(16), default=None)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

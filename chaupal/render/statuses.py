@@ -1,0 +1,190 @@
+"""Status entities, in batches: one query per kind of related data for the whole page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chaupal.config import Settings
+from chaupal.models import (
+    Account,
+    Application,
+    Bookmark,
+    Favourite,
+    Mention,
+    Mute,
+    Status,
+    StatusPin,
+    StatusTag,
+    Tag,
+)
+from chaupal.render import iso
+from chaupal.render.accounts import account_url, render_account
+
+
+def status_url(settings: Settings, account: Account, status: Status) -> str:
+    return status.url or f"{settings.base_url}/@{account.username}/{status.id}"
+
+
+def status_uri(settings: Settings, account: Account, status: Status) -> str:
+    return status.uri or f"{settings.base_url}/users/{account.username}/statuses/{status.id}"
+
+
+def tag_url(settings: Settings, name: str) -> str:
+    return f"{settings.base_url}/tags/{name}"
+
+
+async def render_statuses(
+    session: AsyncSession,
+    settings: Settings,
+    statuses: list[Status],
+    viewer_id: int | None,
+) -> list[dict[str, Any]]:
+    """Render `statuses` (reblogs included) for `viewer_id`, keeping their order."""
+    if not statuses:
+        return []
+    by_id: dict[int, Status] = {s.id: s for s in statuses}
+    reblog_ids = [s.reblog_of_id for s in statuses if s.reblog_of_id and s.reblog_of_id not in by_id]
+    if reblog_ids:
+        for s in (await session.scalars(select(Status).where(Status.id.in_(reblog_ids)))).all():
+            by_id[s.id] = s
+    all_ids = list(by_id)
+    account_ids = {s.account_id for s in by_id.values()}
+
+    mention_rows = (
+        await session.execute(
+            select(Mention.status_id, Account)
+            .join(Account, Account.id == Mention.account_id)
+            .where(Mention.status_id.in_(all_ids))
+            .order_by(Mention.id)
+        )
+    ).all()
+    accounts: dict[int, Account] = {
+        a.id: a for a in (await session.scalars(select(Account).where(Account.id.in_(account_ids)))).all()
+    }
+    mentions: dict[int, list[Account]] = {}
+    for sid, acc in mention_rows:
+        mentions.setdefault(sid, []).append(acc)
+
+    tags: dict[int, list[str]] = {}
+    for sid, name in (
+        await session.execute(
+            select(StatusTag.status_id, Tag.name)
+            .join(Tag, Tag.id == StatusTag.tag_id)
+            .where(StatusTag.status_id.in_(all_ids))
+        )
+    ).all():
+        tags.setdefault(sid, []).append(name)
+
+    app_ids = {s.application_id for s in by_id.values() if s.application_id}
+    apps: dict[int, Application] = {}
+    if app_ids:
+        apps = {
+            a.id: a
+            for a in (await session.scalars(select(Application).where(Application.id.in_(app_ids)))).all()
+        }
+
+    fav = reb = book = pin = muted = set()
+    if viewer_id is not None:
+
+        async def marked(model: Any) -> set[int]:
+            rows = await session.scalars(
+                select(model.status_id).where(model.account_id == viewer_id, model.status_id.in_(all_ids))
+            )
+            return set(rows.all())
+
+        fav = await marked(Favourite)
+        book = await marked(Bookmark)
+        pin = await marked(StatusPin)
+        reb = set(
+            (
+                await session.scalars(
+                    select(Status.reblog_of_id).where(
+                        Status.account_id == viewer_id, Status.reblog_of_id.in_(all_ids)
+                    )
+                )
+            ).all()
+        )
+        muted = set(
+            (
+                await session.scalars(
+                    select(Mute.target_account_id).where(
+                        Mute.account_id == viewer_id, Mute.target_account_id.in_(account_ids)
+                    )
+                )
+            ).all()
+        )
+
+    rendered_accounts: dict[int, dict[str, Any]] = {}
+
+    def acc_json(aid: int) -> dict[str, Any]:
+        if aid not in rendered_accounts:
+            rendered_accounts[aid] = render_account(settings, accounts[aid])
+        return rendered_accounts[aid]
+
+    def one(s: Status) -> dict[str, Any]:
+        author = accounts[s.account_id]
+        app = apps.get(s.application_id) if s.application_id else None
+        data: dict[str, Any] = {
+            "id": str(s.id),
+            "uri": status_uri(settings, author, s),
+            "url": status_url(settings, author, s) if not s.reblog_of_id else None,
+            "created_at": iso(s.created_at),
+            "edited_at": iso(s.edited_at),
+            "account": acc_json(s.account_id),
+            "content": s.content,
+            "text": None,
+            "visibility": s.visibility,
+            "sensitive": s.sensitive,
+            "spoiler_text": s.spoiler_text,
+            "media_attachments": [],
+            "application": {"name": app.name, "website": app.website} if app else None,
+            "mentions": [
+                {"id": str(m.id), "username": m.username, "url": account_url(settings, m), "acct": m.acct}
+                for m in mentions.get(s.id, [])
+            ],
+            "tags": [
+                {"name": n, "url": tag_url(settings, n)} for n in sorted(tags.get(s.id, []))
+            ],
+            "emojis": [],
+            "reblogs_count": s.reblogs_count,
+            "favourites_count": s.favourites_count,
+            "replies_count": s.replies_count,
+            "in_reply_to_id": str(s.in_reply_to_id) if s.in_reply_to_id else None,
+            "in_reply_to_account_id": str(s.in_reply_to_account_id) if s.in_reply_to_account_id else None,
+            "reblog": None,
+            "poll": None,
+            "card": None,
+            "language": s.language,
+            "filtered": [],
+        }
+        if viewer_id is not None:
+            data["favourited"] = s.id in fav
+            data["reblogged"] = s.id in reb
+            data["muted"] = s.account_id in muted
+            data["bookmarked"] = s.id in book
+            if s.account_id == viewer_id:
+                data["pinned"] = s.id in pin
+        return data
+
+    out = []
+    for s in statuses:
+        data = one(s)
+        if s.reblog_of_id:
+            original = by_id.get(s.reblog_of_id)
+            if original is None:
+                continue
+            data["reblog"] = one(original)
+            data["content"] = ""
+            data["mentions"], data["tags"] = [], []
+            data["reblogs_count"] = data["favourites_count"] = data["replies_count"] = 0
+        out.append(data)
+    return out
+
+
+async def render_status(
+    session: AsyncSession, settings: Settings, status: Status, viewer_id: int | None
+) -> dict[str, Any]:
+    return (await render_statuses(session, settings, [status], viewer_id))[0]
