@@ -10,6 +10,8 @@ def include_routers(app: FastAPI) -> None:
     from chaupal.api.mastodon import (
         accounts,
         apps,
+        blocks,
+        credentials,
         custom_emojis,
         favourites,
         follow_requests,
@@ -27,7 +29,9 @@ def include_routers(app: FastAPI) -> None:
         apps,
         instance,
         custom_emojis,
+        credentials,  # before accounts: /accounts/verify_credentials beats /accounts/{id}
         accounts,
+        blocks,
         follow_requests,
         statuses,
         timelines,

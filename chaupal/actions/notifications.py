@@ -1,0 +1,59 @@
+"""Creating and clearing notifications, honouring the recipient's blocks and mutes."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chaupal.models import Block, Mute, Notification
+
+
+async def do_notify(
+    session: AsyncSession,
+    *,
+    recipient_id: int,
+    from_account_id: int,
+    type: str,
+    status_id: int | None = None,
+) -> Notification | None:
+    """Notify `recipient_id` unless it is the sender, or the recipient blocked the sender or
+    muted them with notifications hidden. Returns the notification, or None when suppressed."""
+    if recipient_id == from_account_id:
+        return None
+    suppressed = await session.scalar(
+        select(
+            exists().where(Block.account_id == recipient_id, Block.target_account_id == from_account_id)
+            | exists().where(
+                Mute.account_id == recipient_id,
+                Mute.target_account_id == from_account_id,
+                Mute.hide_notifications.is_(True),
+            )
+        )
+    )
+    if suppressed:
+        return None
+    notification = Notification(
+        account_id=recipient_id, from_account_id=from_account_id, type=type, status_id=status_id
+    )
+    session.add(notification)
+    await session.flush()
+    return notification
+
+
+async def do_unnotify(
+    session: AsyncSession,
+    *,
+    recipient_id: int,
+    from_account_id: int,
+    type: str,
+    status_id: int | None = None,
+) -> None:
+    """Remove a notification whose cause was undone (unfavourite, unfollow, withdrawn request)."""
+    stmt = delete(Notification).where(
+        Notification.account_id == recipient_id,
+        Notification.from_account_id == from_account_id,
+        Notification.type == type,
+    )
+    if status_id is not None:
+        stmt = stmt.where(Notification.status_id == status_id)
+    await session.execute(stmt)

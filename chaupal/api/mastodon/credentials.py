@@ -1,0 +1,7 @@
+"""Mastodon API: credentials."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
