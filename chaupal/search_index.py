@@ -1,15 +1,15 @@
 """Full-text search index for statuses: SQLite FTS5 or PostgreSQL full text.
 
-Created by the migrations (and by the test harness next to `create_all`)."""
+The DDL here is run by the migrations and by the test harness next to `create_all`."""
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+
+def search_index_ddl(dialect: str) -> list[str]:
+    """SQL statements that create the index objects SQLAlchemy metadata does not describe."""
+    return []
 
 
-async def create_search_index(conn: AsyncConnection) -> None:
-    """Create the index objects that SQLAlchemy metadata does not describe."""
-
-
-async def clear_search_index(conn: AsyncConnection) -> None:
-    """Empty the index (tests wipe tables between cases)."""
+def search_index_clear(dialect: str) -> list[str]:
+    """SQL statements that empty the index (tests wipe tables between cases)."""
+    return []

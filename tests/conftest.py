@@ -100,9 +100,10 @@ async def _create_schema(settings: Settings) -> None:
     engine = make_engine(settings)
     async with engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
-        from chaupal.search_index import create_search_index
+        from chaupal.search_index import search_index_ddl
 
-        await create_search_index(conn)
+        for stmt in search_index_ddl(conn.dialect.name):
+            await conn.execute(text(stmt))
     await engine.dispose()
 
 
@@ -115,9 +116,10 @@ async def _wipe(settings: Settings) -> None:
                 await conn.execute(text(f'DELETE FROM "{name}"'))
         else:
             await conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " CASCADE"))
-        from chaupal.search_index import clear_search_index
+        from chaupal.search_index import search_index_clear
 
-        await clear_search_index(conn)
+        for stmt in search_index_clear(conn.dialect.name):
+            await conn.execute(text(stmt))
     await engine.dispose()
 
 
