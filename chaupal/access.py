@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import and_, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chaupal.db import utcnow
 from chaupal.errors import not_found
 from chaupal.models import Account, Block, Follow, Mention, Mute, Status
 
@@ -54,7 +55,11 @@ def not_filtered_clause(viewer_id: int | None, status: Any = Status) -> Any:
         return true()
     return and_(
         ~exists().where(Block.account_id == viewer_id, Block.target_account_id == status.account_id),
-        ~exists().where(Mute.account_id == viewer_id, Mute.target_account_id == status.account_id),
+        ~exists().where(
+            Mute.account_id == viewer_id,
+            Mute.target_account_id == status.account_id,
+            or_(Mute.expires_at.is_(None), Mute.expires_at > utcnow()),
+        ),
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from chaupal.errors import ApiError
@@ -25,7 +25,7 @@ class Verdict:
         return self.remaining >= 0
 
     def headers(self) -> dict[str, str]:
-        reset = datetime.fromtimestamp(self.reset_at, tz=timezone.utc)
+        reset = datetime.fromtimestamp(self.reset_at, tz=UTC)
         return {
             "X-RateLimit-Limit": str(self.limit),
             "X-RateLimit-Remaining": str(max(self.remaining, 0)),

@@ -67,9 +67,7 @@ def scope_allows(granted: set[str] | frozenset[str], required: str) -> bool:
         return True
     if required in FOLLOW_GRANTS and "follow" in granted:
         return True
-    if required == "profile" and "read" in granted or required == "profile" and "read:accounts" in granted:
-        return True
-    return False
+    return required == "profile" and bool({"read", "read:accounts"} & set(granted))
 
 
 def scopes_within(requested: list[str], allowed: list[str]) -> bool:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chaupal.db import utcnow
 from chaupal.models import Block, Mute, Notification
 
 
@@ -27,6 +28,7 @@ async def do_notify(
                 Mute.account_id == recipient_id,
                 Mute.target_account_id == from_account_id,
                 Mute.hide_notifications.is_(True),
+                or_(Mute.expires_at.is_(None), Mute.expires_at > utcnow()),
             )
         )
     )

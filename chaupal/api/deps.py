@@ -134,10 +134,6 @@ def require_app():
     return dep
 
 
-def _dep(scope: str) -> object:
-    return Depends(require_user(scope))
-
-
 # Aliases used by routes: `auth: ReadStatuses` and so on.
 ReadAccounts = Annotated[Auth, Depends(require_user("read:accounts"))]
 WriteAccounts = Annotated[Auth, Depends(require_user("write:accounts"))]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _lock = threading.Lock()
 _last_ms = 0
@@ -36,4 +36,4 @@ def id_floor(at: datetime) -> int:
 
 
 def id_time(id_: int) -> datetime:
-    return datetime.fromtimestamp((id_ >> 16) / 1000, tz=timezone.utc)
+    return datetime.fromtimestamp((id_ >> 16) / 1000, tz=UTC)
