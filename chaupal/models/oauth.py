@@ -62,6 +62,9 @@ class AccessToken(Base):
     )
     scopes: Mapped[str] = mapped_column(String(1000))
     kind: Mapped[str] = mapped_column(String(16), default="oauth")  # oauth | session
+    # The authorisation code this token (or its refreshed ancestor) came from: a replayed
+    # code revokes every token issued from it (RFC 6749 section 4.1.2).
+    authorization_code_id: Mapped[int | None] = mapped_column(default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
