@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     max_pins: int = 5
     max_app_name_chars: int = 100
     max_redirect_uri_chars: int = 2000
+    max_account_ids_per_request: int = 80  # id[] in relationships, accounts, familiar_followers
+    max_mute_duration_seconds: int = 100 * 365 * 24 * 3600  # longer: use 0 (indefinite)
 
     # Paging limits (default, maximum) per kind of list, as Mastodon documents them
     page_statuses_default: int = 20
