@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     page_accounts_max: int = 80
     page_notifications_default: int = 40
     page_notifications_max: int = 80
+    notifications_unread_count_default: int = 100
+    notifications_unread_count_max: int = 1000
     search_max_results: int = 40
 
     # OAuth
