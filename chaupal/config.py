@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     max_password_chars: int = 128
     max_request_body_bytes: int = 1_048_576
     max_pins: int = 5
+    max_hashtag_chars: int = 100  # longer #words are refused (422)
+    context_limit: int = 4096  # ancestors / descendants returned by a thread's context
+    context_ancestors_limit_anonymous: int = 40  # without a token, as Mastodon
+    context_descendants_limit_anonymous: int = 60
     max_app_name_chars: int = 100
     max_redirect_uri_chars: int = 2000
     max_account_ids_per_request: int = 80  # id[] in relationships, accounts, familiar_followers
