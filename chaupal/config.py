@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     context_descendants_limit_anonymous: int = 60
     max_app_name_chars: int = 100
     max_redirect_uri_chars: int = 2000
+    max_sign_up_reason_chars: int = 500  # the "why do you want to join" text in approval mode
     max_account_ids_per_request: int = 80  # id[] in relationships, accounts, familiar_followers
     max_mute_duration_seconds: int = 100 * 365 * 24 * 3600  # longer: use 0 (indefinite)
 
