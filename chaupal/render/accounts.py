@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.config import Settings
+from chaupal.db import utcnow
 from chaupal.models import Account, Block, Follow, FollowRequest, Mute, User
 from chaupal.render import iso
 
@@ -110,9 +111,11 @@ async def render_relationships(
     if not ids:
         return []
 
-    async def edge_rows(model: Any, forward: bool) -> dict[int, Any]:
+    async def edge_rows(model: Any, forward: bool, *extra: Any) -> dict[int, Any]:
         if forward:
-            stmt = select(model).where(model.account_id == viewer.id, model.target_account_id.in_(ids))
+            stmt = select(model).where(
+                model.account_id == viewer.id, model.target_account_id.in_(ids), *extra
+            )
             return {r.target_account_id: r for r in (await session.scalars(stmt)).all()}
         stmt = select(model).where(model.target_account_id == viewer.id, model.account_id.in_(ids))
         return {r.account_id: r for r in (await session.scalars(stmt)).all()}
@@ -123,7 +126,8 @@ async def render_relationships(
     requested_by = await edge_rows(FollowRequest, False)
     blocking = await edge_rows(Block, True)
     blocked_by = await edge_rows(Block, False)
-    muting = await edge_rows(Mute, True)
+    # An expired mute no longer applies, so it is not reported either.
+    muting = await edge_rows(Mute, True, or_(Mute.expires_at.is_(None), Mute.expires_at > utcnow()))
     out = []
     for tid in ids:
         follow = following.get(tid) or requested.get(tid)
@@ -140,6 +144,7 @@ async def render_relationships(
                 "blocked_by": tid in blocked_by,
                 "muting": mute is not None,
                 "muting_notifications": bool(mute.hide_notifications) if mute else False,
+                "muting_expires_at": iso(mute.expires_at) if mute else None,
                 "requested": tid in requested,
                 "requested_by": tid in requested_by,
                 "domain_blocking": False,
