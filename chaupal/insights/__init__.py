@@ -1,0 +1,1 @@
+"""Insights: analytics, reaction monitor, sentiment, advice, suggestions."""
