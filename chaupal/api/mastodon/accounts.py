@@ -1,7 +1,294 @@
-"""Mastodon API: accounts."""
+"""Mastodon API: reading accounts — get one or several, lookup, search, an account's statuses,
+followers and following, featured tags and lists. Relationship routes live in
+`account_relations.py`, included first so its fixed paths win over `/accounts/{id}`."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import unicodedata
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import Field, field_validator
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased
+
+from chaupal.access import access_account, not_filtered_clause, visible_clause
+from chaupal.api.deps import (
+    Auth,
+    MaybeReadAccounts,
+    MaybeReadStatuses,
+    ReadAccounts,
+    SessionDep,
+    SettingsDep,
+    require_user,
+)
+from chaupal.api.mastodon import account_relations
+from chaupal.api.mastodon.account_relations import IdsParams, Params, account_ids, load_accounts
+from chaupal.api.paging import apply_page, finish, page_from, set_link
+from chaupal.api.params import parse
+from chaupal.errors import not_found
+from chaupal.models import Account, Block, Follow, Status, StatusPin, StatusTag, Tag
+from chaupal.render.accounts import render_account
+from chaupal.render.statuses import render_statuses
 
 router = APIRouter()
+router.include_router(account_relations.router)
+
+
+def tag_key(name: str) -> str:
+    """How tags are matched: NFC, then casefolded (the rule of `chaupal.lib.text.tag_key`)."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def viewer_of(auth: Auth | None) -> int | None:
+    return auth.account.id if auth is not None and auth.account is not None else None
+
+
+@router.get("/api/v1/accounts")
+async def get_accounts(
+    request: Request, session: SessionDep, settings: SettingsDep, auth: MaybeReadAccounts
+) -> list[dict[str, Any]]:
+    """Several accounts by `id[]`; unknown and suspended IDs are left out, as in Mastodon."""
+    params = await parse(request, IdsParams)
+    accounts = await load_accounts(session, account_ids(settings, params.id))
+    return [render_account(settings, a) for a in accounts]
+
+
+class LookupParams(Params):
+    acct: str = ""
+
+
+@router.get("/api/v1/accounts/lookup")
+async def lookup(
+    request: Request, session: SessionDep, settings: SettingsDep, auth: MaybeReadAccounts
+) -> dict[str, Any]:
+    """`acct` is `user`, `@user` or `user@our.domain`; other domains are not federated yet."""
+    params = await parse(request, LookupParams)
+    username, _, domain = params.acct.strip().lstrip("@").partition("@")
+    if not username or (domain and domain.lower() != settings.domain.lower()):
+        raise not_found()
+    account = await session.scalar(
+        select(Account).where(
+            Account.username_lower == username.lower(),
+            Account.domain == "",
+            Account.suspended_at.is_(None),
+        )
+    )
+    if account is None:
+        raise not_found()
+    return render_account(settings, account)
+
+
+class SearchParams(Params):
+    q: str = ""
+    limit: int | None = Field(default=None, ge=1)
+    offset: int = Field(default=0, ge=0)
+    following: bool = False
+    resolve: bool = False  # accepted; there is nothing remote to resolve yet
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@router.get("/api/v1/accounts/search")
+async def search(
+    request: Request, session: SessionDep, settings: SettingsDep, auth: ReadAccounts
+) -> list[dict[str, Any]]:
+    """Local accounts whose username, or a word of whose display name, starts with `q`
+    (case-insensitive, NFC). Exact username first, then the most followed."""
+    params = await parse(request, SearchParams)
+    limit = min(params.limit or settings.page_accounts_default, settings.page_accounts_max)
+    q = unicodedata.normalize("NFC", params.q).strip().lstrip("@")
+    username_part, _, domain = q.partition("@")
+    if domain and domain.lower() != settings.domain.lower():
+        return []  # no federation yet: nothing lives on other domains
+    if domain:
+        q = username_part
+    if not q:
+        return []
+    viewer = auth.account
+    assert viewer is not None
+    lowered = q.lower()
+    prefix = _like_escape(lowered) + "%"
+    word = "% " + prefix
+    display = func.lower(Account.display_name)
+    stmt = select(Account).where(
+        Account.domain == "",
+        Account.suspended_at.is_(None),
+        or_(
+            Account.username_lower.like(prefix, escape="\\"),
+            display.like(prefix, escape="\\"),
+            display.like(word, escape="\\"),
+        ),
+        ~exists().where(Block.account_id == Account.id, Block.target_account_id == viewer.id),
+        ~exists().where(Block.account_id == viewer.id, Block.target_account_id == Account.id),
+    )
+    if params.following:
+        stmt = stmt.where(
+            exists().where(Follow.account_id == viewer.id, Follow.target_account_id == Account.id)
+        )
+    exact = case((Account.username_lower == lowered, 0), else_=1)
+    stmt = (
+        stmt.order_by(exact, Account.followers_count.desc(), Account.id)
+        .offset(params.offset)
+        .limit(limit)
+    )
+    return [render_account(settings, a) for a in (await session.scalars(stmt)).all()]
+
+
+@router.get("/api/v1/accounts/{account_id}")
+async def get_account(
+    account_id: str, session: SessionDep, settings: SettingsDep, auth: MaybeReadAccounts
+) -> dict[str, Any]:
+    return render_account(settings, await access_account(session, account_id))
+
+
+class StatusesParams(Params):
+    pinned: bool = False
+    only_media: bool = False
+    exclude_replies: bool = False
+    exclude_reblogs: bool = False
+    tagged: str | None = None
+
+    @field_validator("tagged", mode="before")
+    @classmethod
+    def _tag(cls, value: Any) -> Any:
+        return value.strip().lstrip("#") if isinstance(value, str) else value
+
+
+@router.get("/api/v1/accounts/{account_id}/statuses")
+async def account_statuses(
+    account_id: str,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    auth: MaybeReadStatuses,
+) -> list[dict[str, Any]]:
+    account = await access_account(session, account_id)
+    params = await parse(request, StatusesParams)
+    page = page_from(request, settings.page_statuses_default, settings.page_statuses_max)
+    viewer_id = viewer_of(auth)
+    if params.only_media:
+        # Media attachments arrive with issue 3; until then no status has any, so the honest
+        # answer to only_media=true is an empty list (not an unfiltered one).
+        return []
+    original = aliased(Status)
+    stmt = select(Status).where(Status.account_id == account.id, visible_clause(viewer_id))
+    if not params.exclude_reblogs:
+        # A reblog shows only when the viewer may see the original and has not blocked or
+        # muted its author (Mastodon's filtered_reblogs_scope).
+        stmt = stmt.where(
+            or_(
+                Status.reblog_of_id.is_(None),
+                exists().where(
+                    original.id == Status.reblog_of_id,
+                    visible_clause(viewer_id, original),
+                    not_filtered_clause(viewer_id, original),
+                ),
+            )
+        )
+    else:
+        stmt = stmt.where(Status.reblog_of_id.is_(None))
+    if params.pinned:
+        stmt = stmt.where(
+            exists().where(StatusPin.status_id == Status.id, StatusPin.account_id == account.id)
+        )
+    if params.exclude_replies:
+        # Mastodon keeps self-replies (threads) and drops replies to other accounts.
+        stmt = stmt.where(
+            or_(Status.in_reply_to_id.is_(None), Status.in_reply_to_account_id == account.id)
+        )
+    if params.tagged:
+        stmt = stmt.where(
+            exists().where(
+                StatusTag.status_id == Status.id,
+                StatusTag.tag_id == Tag.id,
+                Tag.name_lower == tag_key(params.tagged),
+            )
+        )
+    rows = finish((await session.scalars(apply_page(stmt, Status.id, page))).all(), page)
+    set_link(request, response, [s.id for s in rows])
+    return await render_statuses(session, settings, rows, viewer_id)
+
+
+async def _follow_list(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    auth: Auth | None,
+    account_id: str,
+    *,
+    followers: bool,
+) -> list[dict[str, Any]]:
+    """Followers or following of an account, newest follow first, paged by the Follow row id."""
+    account = await access_account(session, account_id)
+    page = page_from(request, settings.page_accounts_default, settings.page_accounts_max)
+    viewer_id = viewer_of(auth)
+    if viewer_id != account.id:
+        if account.hide_collections:
+            return []
+        if viewer_id is not None and await session.scalar(
+            select(exists().where(Block.account_id == account.id, Block.target_account_id == viewer_id))
+        ):
+            return []
+    other = Follow.account_id if followers else Follow.target_account_id
+    mine = Follow.target_account_id if followers else Follow.account_id
+    stmt = (
+        select(Follow.id, Account)
+        .join(Account, Account.id == other)
+        .where(and_(mine == account.id, Account.suspended_at.is_(None)))
+    )
+    rows = finish((await session.execute(apply_page(stmt, Follow.id, page))).all(), page)
+    set_link(request, response, [row_id for row_id, _ in rows])
+    return [render_account(settings, a) for _, a in rows]
+
+
+@router.get("/api/v1/accounts/{account_id}/followers")
+async def followers(
+    account_id: str,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    auth: MaybeReadAccounts,
+) -> list[dict[str, Any]]:
+    return await _follow_list(
+        request, response, session, settings, auth, account_id, followers=True
+    )
+
+
+@router.get("/api/v1/accounts/{account_id}/following")
+async def following(
+    account_id: str,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    auth: MaybeReadAccounts,
+) -> list[dict[str, Any]]:
+    return await _follow_list(
+        request, response, session, settings, auth, account_id, followers=False
+    )
+
+
+@router.get("/api/v1/accounts/{account_id}/featured_tags")
+async def featured_tags(
+    account_id: str, session: SessionDep, auth: MaybeReadAccounts
+) -> list[dict[str, Any]]:
+    """Featuring tags is not implemented, so no account has any: the empty list is the truth."""
+    await access_account(session, account_id)
+    return []
+
+
+@router.get("/api/v1/accounts/{account_id}/lists")
+async def account_lists(
+    account_id: str,
+    session: SessionDep,
+    auth: Annotated[Auth, Depends(require_user("read:lists"))],
+) -> list[dict[str, Any]]:
+    """Lists are not implemented, so the account is in none of the caller's lists."""
+    await access_account(session, account_id)
+    return []
