@@ -118,8 +118,8 @@ async def check_follow(
         return
     # Unlocked: a request left over from when the account was locked becomes a follow.
     await _withdraw_request(session, follower.id, target.id)
-    await do_create_follow(session, follower.id, target.id, **options)
-    await do_notify(session, recipient_id=target.id, from_account_id=follower.id, type="follow")
+    if await do_create_follow(session, follower.id, target.id, **options):
+        await do_notify(session, recipient_id=target.id, from_account_id=follower.id, type="follow")
 
 
 async def do_create_follow(

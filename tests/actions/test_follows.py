@@ -282,3 +282,16 @@ async def test_block__self__422(session, trio):
     with pytest.raises(ApiError) as err:
         await check_block(session, trio[0], trio[0])
     assert err.value.status == 422
+
+
+async def test_create_follow__existing_row__no_second_count(session, trio):
+    from chaupal.actions.follows import do_create_follow
+
+    alice, bob, _ = trio
+    assert await do_create_follow(session, alice.id, bob.id) is True
+    # The unique edge makes a concurrent twin a no-op (the insert runs in a savepoint).
+    assert await do_create_follow(session, alice.id, bob.id) is False
+    await session.commit()
+    assert await total(session, Follow) == 1
+    assert await counts(session, bob) == (1, 0)
+    assert await counts(session, alice) == (0, 1)

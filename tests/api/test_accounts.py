@@ -166,6 +166,21 @@ async def test_account_statuses__private_only_for_followers(client, app, make_us
     assert len(own.json()) == 2
 
 
+async def test_account_statuses__direct_only_for_mentioned(client, app, make_user, alice, bob):
+    from chaupal.models import Mention
+    from tests.api.relation_helpers import db
+
+    carol = await make_user("carol")
+    direct = await post(app, alice.account_id, "@bob psst", visibility="direct")
+    async with db(app) as s:
+        s.add(Mention(status_id=direct.id, account_id=bob.account_id))
+    url = f"/api/v1/accounts/{alice.account_id}/statuses"
+    assert [s["id"] for s in (await client.get(url, headers=bob.headers)).json()] == [str(direct.id)]
+    await client.post(f"/api/v1/accounts/{alice.account_id}/follow", headers=carol.headers)
+    assert (await client.get(url, headers=carol.headers)).json() == []
+    assert (await client.get(url)).json() == []
+
+
 async def test_account_statuses__filters(client, app, alice, bob):
     other = await post(app, bob.account_id, "bob's post")
     root = await post(app, alice.account_id, "thread start #Chaupal", tags=("chaupal",), pinned=True)
