@@ -1,4 +1,4 @@
-"""Creating accounts and users, and changing passwords and roles."""
+"""Creating accounts and users, signing in, changing passwords, suspending accounts."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ import unicodedata
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chaupal.actions.tokens import do_revoke_user_tokens
 from chaupal.config import Settings
+from chaupal.db import utcnow
 from chaupal.errors import ApiError, unprocessable
 from chaupal.models import Account, User
 from chaupal.models.accounts import ROLES
-from chaupal.security import hash_password
+from chaupal.security import hash_password, verify_password
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -23,31 +25,38 @@ RESERVED = frozenset(
 )
 
 
+def _invalid(field: str, code: str, description: str) -> ApiError:
+    """A 422 with Mastodon's per-field `details` (ERR_TAKEN, ERR_TOO_LONG ...)."""
+    return unprocessable(
+        f"{field} {description}", details={field: [{"error": code, "description": f"{field} {description}"}]}
+    )
+
+
 def check_username(settings: Settings, username: str) -> str:
     username = unicodedata.normalize("NFC", username or "").strip()
     if not username:
-        raise unprocessable("username can't be blank")
+        raise _invalid("username", "ERR_BLANK", "can't be blank")
     if len(username) > settings.max_username_chars:
-        raise unprocessable(f"username is too long (maximum is {settings.max_username_chars} characters)")
+        raise _invalid("username", "ERR_TOO_LONG", f"is too long (maximum is {settings.max_username_chars} characters)")
     if not USERNAME_RE.match(username):
-        raise unprocessable("username must contain only letters, numbers and underscores")
+        raise _invalid("username", "ERR_INVALID", "must contain only letters, numbers and underscores")
     if username.lower() in RESERVED:
-        raise unprocessable("username is reserved")
+        raise _invalid("username", "ERR_RESERVED", "is reserved")
     return username
 
 
 def check_password(settings: Settings, password: str) -> str:
     if len(password or "") < settings.min_password_chars:
-        raise unprocessable(f"password is too short (minimum is {settings.min_password_chars} characters)")
+        raise _invalid("password", "ERR_TOO_SHORT", f"is too short (minimum is {settings.min_password_chars} characters)")
     if len(password) > settings.max_password_chars:
-        raise unprocessable(f"password is too long (maximum is {settings.max_password_chars} characters)")
+        raise _invalid("password", "ERR_TOO_LONG", f"is too long (maximum is {settings.max_password_chars} characters)")
     return password
 
 
 def check_email(email: str) -> str:
     email = (email or "").strip()
-    if not EMAIL_RE.match(email) or len(email) > 320:
-        raise unprocessable("email is invalid")
+    if not EMAIL_RE.match(email) or len(email) > 320 or "\x00" in email:
+        raise _invalid("email", "ERR_INVALID", "is invalid")
     return email.lower()
 
 
@@ -73,9 +82,9 @@ async def check_create_account(
         select(Account.id).where(Account.username_lower == username.lower(), Account.domain == "")
     )
     if taken is not None:
-        raise unprocessable("username is already taken")
+        raise _invalid("username", "ERR_TAKEN", "is already taken")
     if await session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
-        raise unprocessable("email is already taken")
+        raise _invalid("email", "ERR_TAKEN", "is already taken")
     return await do_create_account(
         session,
         username=username,
@@ -125,3 +134,74 @@ async def do_create_account(
     except Exception as exc:  # a concurrent sign-up took the name or email
         raise ApiError(422, "Validation failed: username or email is already taken") from exc
     return account, user
+
+
+# --- signing in, passwords and suspension ------------------------------------------------------
+
+_DUMMY_HASH = hash_password("not-a-real-password-just-for-timing")
+
+
+class SignInError(Exception):
+    """Why a sign-in failed, in words for the person signing in."""
+
+
+async def check_sign_in(session: AsyncSession, login: str, password: str) -> User:
+    """The user with this username or email and password, if they may sign in."""
+    login = (login or "").strip().lower()
+    user = None
+    if login and len(login) <= 320 and "\x00" not in login:
+        if "@" in login:
+            user = await session.scalar(select(User).where(func.lower(User.email) == login))
+        else:
+            user = await session.scalar(
+                select(User)
+                .join(Account, Account.id == User.account_id)
+                .where(Account.username_lower == login.lstrip("@"), Account.domain == "")
+            )
+    if user is None:
+        verify_password(_DUMMY_HASH, password or "")  # same work either way: no user enumeration
+        raise SignInError("Invalid username, email or password.")
+    if not verify_password(user.password_hash, password or ""):
+        raise SignInError("Invalid username, email or password.")
+    account = await session.get(Account, user.account_id)
+    if account is None or account.suspended_at is not None:
+        raise SignInError("This account is suspended.")
+    if user.disabled:
+        raise SignInError("This account is disabled.")
+    if not user.approved:
+        raise SignInError("This account is waiting for a moderator's approval.")
+    return user
+
+
+async def check_change_password(
+    session: AsyncSession, settings: Settings, user: User, current_password: str, new_password: str
+) -> int:
+    """Change a password after checking the current one; revokes every token. Returns how many."""
+    if not verify_password(user.password_hash, current_password or ""):
+        raise ApiError(403, "The current password is wrong")
+    check_password(settings, new_password)
+    if new_password == current_password:
+        raise unprocessable("the new password must differ from the current one")
+    return await do_change_password(session, user, new_password)
+
+
+async def do_change_password(session: AsyncSession, user: User, new_password: str) -> int:
+    user.password_hash = hash_password(new_password)
+    await session.flush()
+    return await do_revoke_user_tokens(session, user.id)
+
+
+async def do_suspend_account(session: AsyncSession, account: Account) -> None:
+    """Suspend a local or remote account: it can no longer sign in and every token dies."""
+    if account.suspended_at is None:
+        account.suspended_at = utcnow()
+    user = await session.scalar(select(User).where(User.account_id == account.id))
+    await session.flush()
+    if user is not None:
+        await do_revoke_user_tokens(session, user.id)
+
+
+async def do_unsuspend_account(session: AsyncSession, account: Account) -> None:
+    """Lift a suspension. Tokens revoked by it stay revoked: the person signs in again."""
+    account.suspended_at = None
+    await session.flush()

@@ -21,6 +21,7 @@ async def do_issue_token(
     with_refresh: bool = False,
     ttl_seconds: int | None = None,
     kind: str = "oauth",
+    authorization_code_id: int | None = None,
 ) -> tuple[AccessToken, str, str | None]:
     """Create a token; returns the row, the plain token and the plain refresh token (shown once)."""
     plain = new_secret()
@@ -32,11 +33,31 @@ async def do_issue_token(
         user_id=user_id,
         scopes=scopes,
         kind=kind,
+        authorization_code_id=authorization_code_id,
         expires_at=utcnow() + timedelta(seconds=ttl_seconds) if ttl_seconds else None,
     )
     session.add(token)
     await session.flush()
     return token, plain, refresh
+
+
+async def do_revoke_token(session: AsyncSession, token: AccessToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        await session.flush()
+
+
+async def do_revoke_code_tokens(session: AsyncSession, authorization_code_id: int) -> int:
+    """Revoke every token issued from one authorisation code (a replayed code)."""
+    result = await session.execute(
+        update(AccessToken)
+        .where(
+            AccessToken.authorization_code_id == authorization_code_id,
+            AccessToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def do_revoke_user_tokens(session: AsyncSession, user_id: int) -> int:
