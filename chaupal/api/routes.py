@@ -9,6 +9,7 @@ def include_routers(app: FastAPI) -> None:
     from chaupal.api import oauth
     from chaupal.api.mastodon import (
         accounts,
+        admin,
         apps,
         blocks,
         credentials,
@@ -31,6 +32,7 @@ def include_routers(app: FastAPI) -> None:
         custom_emojis,
         credentials,  # before accounts: /accounts/verify_credentials beats /accounts/{id}
         accounts,
+        admin,
         blocks,
         follow_requests,
         statuses,
