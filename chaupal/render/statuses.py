@@ -41,8 +41,11 @@ async def render_statuses(
     settings: Settings,
     statuses: list[Status],
     viewer_id: int | None,
+    *,
+    with_source: bool = False,
 ) -> list[dict[str, Any]]:
-    """Render `statuses` (reblogs included) for `viewer_id`, keeping their order."""
+    """Render `statuses` (reblogs included) for `viewer_id`, keeping their order. With
+    `with_source`, `text` carries the source as written (Mastodon's delete-and-redraft)."""
     if not statuses:
         return []
     by_id: dict[int, Status] = {s.id: s for s in statuses}
@@ -135,7 +138,7 @@ async def render_statuses(
             "edited_at": iso(s.edited_at),
             "account": acc_json(s.account_id),
             "content": s.content,
-            "text": None,
+            "text": s.text if with_source else None,
             "visibility": s.visibility,
             "sensitive": s.sensitive,
             "spoiler_text": s.spoiler_text,
@@ -185,6 +188,11 @@ async def render_statuses(
 
 
 async def render_status(
-    session: AsyncSession, settings: Settings, status: Status, viewer_id: int | None
+    session: AsyncSession,
+    settings: Settings,
+    status: Status,
+    viewer_id: int | None,
+    *,
+    with_source: bool = False,
 ) -> dict[str, Any]:
-    return (await render_statuses(session, settings, [status], viewer_id))[0]
+    return (await render_statuses(session, settings, [status], viewer_id, with_source=with_source))[0]

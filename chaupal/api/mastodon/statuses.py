@@ -1,7 +1,392 @@
-"""Mastodon API: statuses."""
+"""Mastodon API: statuses — post, read, edit, delete, history, source, context, and the
+interactions on a status (favourite, reblog, bookmark, pin) with who favourited or reblogged it."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
 
-router = APIRouter()
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import String, cast, exists, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from chaupal.access import access_status, not_filtered_clause, visible_clause
+from chaupal.actions import interactions
+from chaupal.actions.statuses import check_create_status, check_edit_status, do_delete_status
+from chaupal.api.deps import (
+    MaybeReadAccounts,
+    MaybeReadStatuses,
+    ReadStatuses,
+    SessionDep,
+    SettingsDep,
+    WriteAccounts,
+    WriteBookmarks,
+    WriteFavourites,
+    WriteStatuses,
+)
+from chaupal.api.paging import apply_page, finish, page_from, set_link
+from chaupal.api.params import parse, query_params, validate
+from chaupal.config import Settings
+from chaupal.errors import not_found, unprocessable
+from chaupal.models import Account, Favourite, Status, StatusEdit
+from chaupal.render import iso
+from chaupal.render.accounts import render_account
+from chaupal.render.statuses import render_status, render_statuses
+
+router = APIRouter(prefix="/api/v1/statuses", tags=["statuses"])
+
+
+class StatusCreate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    status: str | None = None
+    spoiler_text: str | None = None
+    sensitive: bool | None = None
+    visibility: str | None = None
+    language: str | None = None
+    in_reply_to_id: str | int | None = None
+    media_ids: list[str | int] | None = None
+    poll: dict[str, Any] | None = None
+    scheduled_at: str | None = None
+
+
+class StatusEditIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    status: str | None = None
+    spoiler_text: str | None = None
+    sensitive: bool | None = None
+    language: str | None = None
+    media_ids: list[str | int] | None = None
+    poll: dict[str, Any] | None = None
+
+
+class ReblogIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    visibility: str | None = None
+
+
+class ManyIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: list[str] | str = []
+
+
+def _refuse_unsupported(media_ids: list[Any] | None, poll: Any, scheduled_at: str | None = None) -> None:
+    if media_ids:
+        raise unprocessable("media is not supported yet")
+    if poll:
+        raise unprocessable("polls are not supported yet")
+    if scheduled_at:
+        raise unprocessable("scheduled posts are not supported yet")
+
+
+def _viewer(auth: Any) -> Account | None:
+    return auth.account if auth is not None else None
+
+
+def _viewer_id(auth: Any) -> int | None:
+    account = _viewer(auth)
+    return account.id if account is not None else None
+
+
+async def _own(session: AsyncSession, auth: Any, status_id: str) -> Status:
+    """A status the caller wrote; others' statuses are 404, as in Mastodon."""
+    status = await access_status(session, auth.account.id, status_id)
+    if status.account_id != auth.account.id:
+        raise not_found()
+    return status
+
+
+@router.post("")
+async def create_status(request: Request, session: SessionDep, settings: SettingsDep, auth: WriteStatuses) -> Any:
+    body = await parse(request, StatusCreate)
+    _refuse_unsupported(body.media_ids, body.poll, body.scheduled_at)
+    reply_to: int | None = None
+    if body.in_reply_to_id not in (None, ""):
+        try:
+            reply_to = int(body.in_reply_to_id)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise not_found() from None
+    status = await check_create_status(
+        session,
+        settings,
+        auth.account,
+        text=body.status or "",
+        visibility=body.visibility or None,
+        spoiler_text=body.spoiler_text or "",
+        sensitive=body.sensitive,
+        language=body.language,
+        in_reply_to_id=reply_to,
+        application_id=auth.application.id if auth.application else None,
+        idempotency_key=request.headers.get("idempotency-key"),
+    )
+    return await render_status(session, settings, status, auth.account.id)
+
+
+@router.get("")
+async def get_statuses(request: Request, session: SessionDep, settings: SettingsDep, auth: MaybeReadStatuses) -> Any:
+    raw = validate(ManyIn, query_params(request)).id
+    ids_raw = [raw] if isinstance(raw, str) else raw
+    if len(ids_raw) > settings.page_statuses_max:
+        raise unprocessable(f"Too many IDs (maximum is {settings.page_statuses_max})")
+    ids = []
+    for value in ids_raw:
+        try:
+            n = int(value)
+        except ValueError:
+            continue
+        if 0 <= n < 2**63:
+            ids.append(n)
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return []
+    viewer_id = _viewer_id(auth)
+    original = aliased(Status)
+    original_ok = or_(
+        Status.reblog_of_id.is_(None),
+        exists().where(original.id == Status.reblog_of_id, visible_clause(viewer_id, original)),
+    )
+    rows = (
+        await session.scalars(select(Status).where(Status.id.in_(ids), visible_clause(viewer_id), original_ok))
+    ).all()
+    by_id = {s.id: s for s in rows}
+    ordered = [by_id[i] for i in ids if i in by_id]
+    return await render_statuses(session, settings, ordered, viewer_id)
+
+
+@router.get("/{status_id}")
+async def get_status(status_id: str, session: SessionDep, settings: SettingsDep, auth: MaybeReadStatuses) -> Any:
+    viewer_id = _viewer_id(auth)
+    status = await access_status(session, viewer_id, status_id)
+    if status.reblog_of_id is not None:  # a reblog shows its original: that must be visible too
+        await access_status(session, viewer_id, status.reblog_of_id)
+    return await render_status(session, settings, status, viewer_id)
+
+
+@router.delete("/{status_id}")
+async def delete_status(status_id: str, session: SessionDep, settings: SettingsDep, auth: WriteStatuses) -> Any:
+    status = await _own(session, auth, status_id)
+    data = await render_status(session, settings, status, auth.account.id, with_source=True)
+    await do_delete_status(session, status)
+    return data
+
+
+@router.put("/{status_id}")
+async def edit_status(
+    status_id: str, request: Request, session: SessionDep, settings: SettingsDep, auth: WriteStatuses
+) -> Any:
+    status = await _own(session, auth, status_id)
+    body = await parse(request, StatusEditIn)
+    _refuse_unsupported(body.media_ids, body.poll)
+    status = await check_edit_status(
+        session,
+        settings,
+        auth.account,
+        status,
+        text=body.status or "",
+        spoiler_text=body.spoiler_text or "",
+        sensitive=body.sensitive,
+        language=body.language,
+    )
+    return await render_status(session, settings, status, auth.account.id)
+
+
+@router.get("/{status_id}/history")
+async def status_history(status_id: str, session: SessionDep, settings: SettingsDep, auth: MaybeReadStatuses) -> Any:
+    status = await access_status(session, _viewer_id(auth), status_id)
+    account = await session.get(Account, status.account_id)
+    assert account is not None
+    account_json = render_account(settings, account)
+    edits = (
+        await session.scalars(
+            select(StatusEdit).where(StatusEdit.status_id == status.id).order_by(StatusEdit.created_at, StatusEdit.id)
+        )
+    ).all()
+    versions: list[Any] = list(edits) or [status]
+    return [
+        {
+            "content": v.content,
+            "spoiler_text": v.spoiler_text,
+            "sensitive": v.sensitive,
+            "created_at": iso(v.created_at if isinstance(v, StatusEdit) else (status.edited_at or status.created_at)),
+            "account": account_json,
+            "poll": None,
+            "media_attachments": [],
+            "emojis": [],
+        }
+        for v in versions
+    ]
+
+
+@router.get("/{status_id}/source")
+async def status_source(status_id: str, session: SessionDep, auth: ReadStatuses) -> Any:
+    status = await _own(session, auth, status_id)
+    return {"id": str(status.id), "text": status.text, "spoiler_text": status.spoiler_text}
+
+
+def _pad(dialect: str, column: Any) -> Any:
+    """An ID as fixed-width text, so that string order of paths is tree (depth-first) order."""
+    if dialect == "sqlite":
+        return func.printf("%020d", column)
+    return func.lpad(cast(column, String), 20, "0")
+
+
+async def _ancestors(session: AsyncSession, status: Status, viewer_id: int | None, limit: int) -> list[Status]:
+    if status.in_reply_to_id is None:
+        return []
+    up = (
+        select(Status.id, Status.in_reply_to_id, literal(1).label("depth"))
+        .where(Status.id == status.in_reply_to_id)
+        .cte("ancestors", recursive=True)
+    )
+    up = up.union_all(
+        select(Status.id, Status.in_reply_to_id, (up.c.depth + 1).label("depth"))
+        .where(Status.id == up.c.in_reply_to_id, up.c.depth < limit)
+    )
+    stmt = (
+        select(Status)
+        .join(up, up.c.id == Status.id)
+        .where(visible_clause(viewer_id), not_filtered_clause(viewer_id))
+        .order_by(up.c.depth.desc())
+        .limit(limit)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def _descendants(
+    session: AsyncSession, status: Status, viewer_id: int | None, limit: int, dialect: str
+) -> list[Status]:
+    down = (
+        select(Status.id, _pad(dialect, Status.id).label("path"), literal(1).label("depth"))
+        .where(Status.in_reply_to_id == status.id)
+        .cte("descendants", recursive=True)
+    )
+    down = down.union_all(
+        select(Status.id, (down.c.path + "/" + _pad(dialect, Status.id)).label("path"), (down.c.depth + 1))
+        .where(Status.in_reply_to_id == down.c.id, down.c.depth < limit)
+    )
+    stmt = (
+        select(Status)
+        .join(down, down.c.id == Status.id)
+        .where(visible_clause(viewer_id), not_filtered_clause(viewer_id))
+        .order_by(down.c.path)
+        .limit(limit)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+@router.get("/{status_id}/context")
+async def status_context(status_id: str, session: SessionDep, settings: SettingsDep, auth: MaybeReadStatuses) -> Any:
+    viewer_id = _viewer_id(auth)
+    status = await access_status(session, viewer_id, status_id)
+    if viewer_id is None:
+        up_limit = settings.context_ancestors_limit_anonymous
+        down_limit = settings.context_descendants_limit_anonymous
+    else:
+        up_limit = down_limit = settings.context_limit
+    dialect = session.get_bind().dialect.name
+    ancestors = await _ancestors(session, status, viewer_id, up_limit)
+    descendants = await _descendants(session, status, viewer_id, down_limit, dialect)
+    rendered = await render_statuses(session, settings, ancestors + descendants, viewer_id)
+    return {"ancestors": rendered[: len(ancestors)], "descendants": rendered[len(ancestors) :]}
+
+
+async def _render(session: AsyncSession, settings: Settings, status: Status, auth: Any) -> Any:
+    return await render_status(session, settings, status, auth.account.id)
+
+
+@router.post("/{status_id}/favourite")
+async def favourite(status_id: str, session: SessionDep, settings: SettingsDep, auth: WriteFavourites) -> Any:
+    status = await access_status(session, auth.account.id, status_id)
+    return await _render(session, settings, await interactions.check_favourite(session, auth.account, status), auth)
+
+
+@router.post("/{status_id}/unfavourite")
+async def unfavourite(status_id: str, session: SessionDep, settings: SettingsDep, auth: WriteFavourites) -> Any:
+    status = await access_status(session, auth.account.id, status_id)
+    return await _render(session, settings, await interactions.do_unfavourite(session, auth.account, status), auth)
+
+
+@router.post("/{status_id}/reblog")
+async def reblog(
+    status_id: str, request: Request, session: SessionDep, settings: SettingsDep, auth: WriteStatuses
+) -> Any:
+    body = await parse(request, ReblogIn)
+    status = await access_status(session, auth.account.id, status_id)
+    result = await interactions.check_reblog(session, settings, auth.account, status, body.visibility or "public")
+    return await _render(session, settings, result, auth)
+
+
+@router.post("/{status_id}/unreblog")
+async def unreblog(status_id: str, session: SessionDep, settings: SettingsDep, auth: WriteStatuses) -> Any:
+    status = await access_status(session, auth.account.id, status_id)
+    original = await interactions.do_unreblog(session, auth.account, status)
+    return await _render(session, settings, original, auth)
+
+
+@router.post("/{status_id}/bookmark")
+async def bookmark(status_id: str, session: SessionDep, settings: SettingsDep, auth: WriteBookmarks) -> Any:
+    status = await access_status(session, auth.account.id, status_id)
+    return await _render(session, settings, await interactions.do_bookmark(session, auth.account, status), auth)
+
+
+@router.post("/{status_id}/unbookmark")
+async def unbookmark(status_id: str, session: SessionDep, settings: SettingsDep, auth: WriteBookmarks) -> Any:
+    status = await access_status(session, auth.account.id, status_id)
+    return await _render(session, settings, await interactions.do_unbookmark(session, auth.account, status), auth)
+
+
+@router.post("/{status_id}/pin")
+async def pin(status_id: str, session: SessionDep, settings: SettingsDep, auth: WriteAccounts) -> Any:
+    status = await access_status(session, auth.account.id, status_id)
+    return await _render(session, settings, await interactions.check_pin(session, settings, auth.account, status), auth)
+
+
+@router.post("/{status_id}/unpin")
+async def unpin(status_id: str, session: SessionDep, settings: SettingsDep, auth: WriteAccounts) -> Any:
+    status = await access_status(session, auth.account.id, status_id)
+    return await _render(session, settings, await interactions.do_unpin(session, auth.account, status), auth)
+
+
+async def _account_page(
+    request: Request, response: Response, session: AsyncSession, settings: Settings, stmt: Any, cursor: Any
+) -> list[dict[str, Any]]:
+    page = page_from(request, settings.page_accounts_default, settings.page_accounts_max)
+    rows = finish((await session.execute(apply_page(stmt, cursor, page))).all(), page)
+    set_link(request, response, [row[0] for row in rows])
+    return [render_account(settings, row[1]) for row in rows]
+
+
+@router.get("/{status_id}/favourited_by")
+async def favourited_by(
+    status_id: str, request: Request, response: Response, session: SessionDep, settings: SettingsDep,
+    auth: MaybeReadAccounts,
+) -> Any:
+    status = await access_status(session, _viewer_id(auth), status_id)
+    stmt = (
+        select(Favourite.id, Account)
+        .join(Account, Account.id == Favourite.account_id)
+        .where(Favourite.status_id == status.id, Account.suspended_at.is_(None))
+    )
+    return await _account_page(request, response, session, settings, stmt, Favourite.id)
+
+
+@router.get("/{status_id}/reblogged_by")
+async def reblogged_by(
+    status_id: str, request: Request, response: Response, session: SessionDep, settings: SettingsDep,
+    auth: MaybeReadAccounts,
+) -> Any:
+    status = await access_status(session, _viewer_id(auth), status_id)
+    stmt = (  # only distributed reblogs, as Mastodon lists them
+        select(Status.id, Account)
+        .join(Account, Account.id == Status.account_id)
+        .where(
+            Status.reblog_of_id == status.id,
+            Status.visibility.in_(("public", "unlisted")),
+            Account.suspended_at.is_(None),
+        )
+    )
+    return await _account_page(request, response, session, settings, stmt, Status.id)
