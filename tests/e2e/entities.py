@@ -21,10 +21,17 @@ from mastodon import return_types
 
 REQUIRED_BY = (4, 3, 0)  # the Mastodon API version Chaupal reports
 
-# Declared non-null by Mastodon.py but null on real Mastodon servers too (no contact set).
-NULLABLE_IN_PRACTICE = {("Instance", "contact_account")}
-# Fields Mastodon documents as a reduced object, not the full entity Mastodon.py names.
-REDUCED = {("Status", "application"): {"name": "str", "website": "Optional[str]"}}
+# Declared non-null by Mastodon.py but documented nullable by Mastodon (no contact account set).
+NULLABLE_IN_PRACTICE = {("Instance", "contact_account"), ("InstanceContact", "account")}
+# Fields Mastodon documents as a reduced object, not the full entity Mastodon.py names
+# (Mastodon.py shares InstanceAccountConfiguration between v1 and v2; v1 documents one field).
+REDUCED = {
+    ("Status", "application"): {"name": "str", "website": "Optional[str]"},
+    ("InstanceConfiguration", "accounts"): {
+        "max_featured_tags": "int",
+        "max_pinned_statuses": "Optional[int]",
+    },
+}
 
 _ADDED = re.compile(r"\*\s*([0-9]+\.[0-9]+\.[0-9]+):\s*added")
 
