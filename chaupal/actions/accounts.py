@@ -150,13 +150,15 @@ async def check_sign_in(session: AsyncSession, login: str, password: str) -> Use
     login = (login or "").strip().lower()
     user = None
     if login and len(login) <= 320 and "\x00" not in login:
+        if login.startswith("@") and login.count("@") == 1:
+            login = login[1:]  # "@alice" is a username, not an email
         if "@" in login:
             user = await session.scalar(select(User).where(func.lower(User.email) == login))
         else:
             user = await session.scalar(
                 select(User)
                 .join(Account, Account.id == User.account_id)
-                .where(Account.username_lower == login.lstrip("@"), Account.domain == "")
+                .where(Account.username_lower == login, Account.domain == "")
             )
     if user is None:
         verify_password(_DUMMY_HASH, password or "")  # same work either way: no user enumeration

@@ -64,6 +64,13 @@ async def test_sign_in__secure_cookie_over_https(app, settings, make_user):
     assert r.status_code == 303 and "Secure" in r.headers["set-cookie"]
 
 
+async def test_sign_in__at_username_and_email_case_insensitive(client, make_user):
+    await make_user("alice")
+    assert (await sign_in(client, "@alice")).status_code == 303
+    client.cookies.clear()
+    assert (await sign_in(client, "ALICE@example.org")).status_code == 303
+
+
 async def test_sign_in__wrong_password__401_form_again(client, make_user):
     await make_user("alice")
     r = await sign_in(client, "alice", password="wrong-password")
