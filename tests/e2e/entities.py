@@ -159,7 +159,9 @@ def _check(value: Any, annotation: str, path: str, errors: list[str], depth: int
 def _check_entity(
     value: dict[str, Any], entity: str, path: str, errors: list[str], depth: int
 ) -> None:
-    for name, (annotation, added) in _fields()[entity].items():
+    renames = getattr(getattr(return_types, entity, None), "_rename_map", {})
+    for attr, (annotation, added) in _fields()[entity].items():
+        name = renames.get(attr, attr)  # the wire name, e.g. "posting:default:visibility"
         required = not annotation.startswith("Optional[") and added <= REQUIRED_BY
         required = required and (entity, name) not in NULLABLE_IN_PRACTICE
         if value.get(name) is None:

@@ -33,6 +33,7 @@ from tests.e2e.entities import RecordingSession, assert_entity
 PENDING = {
     "test_post__mention_hashtag_and_devanagari_hashtag": "Link header with a Devanagari path: 500",
     "test_search__accounts_hashtags_and_statuses": "GET /api/v2/search not routed yet",
+    "test_preferences_markers_and_unread_count": "preferences lack reading:autoplay:gifs",
     "test_private_post__search_never_finds_it_for_a_non_follower": "GET /api/v2/search not routed yet",
 }
 
@@ -583,3 +584,42 @@ def test_bad_input__clean_mastodon_errors(followed: World) -> None:
         w.alice.account("not-a-number")
     with pytest.raises(MastodonUnauthorizedError):
         w.client().timeline_home()
+
+
+def test_block_and_mute__hide_posts_and_notifications(world: World) -> None:
+    w = world
+    name = unique("noisy")
+    noisy = register(w.server, w.client_id, w.client_secret, name)
+    noisy_id = str(noisy.me().id)
+    w.carol.account_follow(noisy_id)
+    before = noisy.status_post(f"hello {unique('m')}")
+    assert str(before.id) in {str(s.id) for s in w.carol.timeline_home()}
+
+    muted = assert_entity(w.carol.account_mute(noisy_id), "Relationship")
+    assert muted.muting is True
+    assert str(before.id) not in {str(s.id) for s in w.carol.timeline_home()}
+    assert noisy_id in {str(a.id) for a in assert_entity(w.carol.mutes(), "list[Account]")}
+    w.carol.account_unmute(noisy_id)
+
+    blocked = assert_entity(w.carol.account_block(noisy_id), "Relationship")
+    assert blocked.blocking is True and blocked.following is False
+    assert noisy_id in {str(a.id) for a in w.carol.blocks()}
+    carol_post = w.carol.status_post(f"can you see me {unique('b')}")
+    with pytest.raises(MastodonNotFoundError):
+        noisy.status(carol_post)
+    noisy.status_post(f"@carol hello {unique('b')}")
+    assert all(str(n.account.id) != noisy_id for n in w.carol.notifications())
+    w.carol.account_unblock(noisy_id)
+
+
+def test_preferences_markers_and_unread_count(followed: World) -> None:
+    w = followed
+    assert_entity(w.bob.preferences(), "Preferences")
+    w.alice.status_post(f"@bob ping {unique('mk')}")
+    latest = w.bob.notifications(limit=1)[0]
+    assert w.bob.notifications_unread_count().count >= 1
+    markers = w.bob.markers_set(["notifications"], [latest.id])
+    assert str(markers["notifications"].last_read_id) == str(latest.id)
+    assert w.bob.notifications_unread_count().count == 0
+    assert str(w.bob.markers_get(["notifications"])["notifications"].last_read_id) == str(latest.id)
+    assert w.bob.custom_emojis() == []
