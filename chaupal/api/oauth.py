@@ -68,8 +68,11 @@ async def authorize_page(request: Request, session: SessionDep) -> Response:
     if isinstance(req, Response):
         return req
     web_user = await current_web_user(request, session)
-    if web_user is None:
-        next_url = request.url.path + ("?" + request.url.query if request.url.query else "")
+    force_login = request.query_params.get("force_login", "").lower() in ("true", "1")
+    if web_user is None or force_login:
+        # Come back to the same request after signing in (without force_login: no loop).
+        query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "force_login"])
+        next_url = request.url.path + ("?" + query if query else "")
         return render(request, "sign_in.html", {"next": next_url, "application": req.application})
     return render(
         request,

@@ -251,6 +251,18 @@ async def test_authorize__not_signed_in__sign_in_form_returns_here(client, make_
     assert 'action="/auth/sign_in"' in r.text and 'name="next" value="/oauth/authorize?' in r.text
 
 
+async def test_authorize__force_login__sign_in_form_even_when_signed_in(client, make_user):
+    await _signed_in(client, make_user)
+    app = await register_app(client)
+    params = {"client_id": app["client_id"], "redirect_uri": app["redirect_uris"][0],
+              "response_type": "code", "force_login": "true"}
+    r = await client.get("/oauth/authorize", params=params)
+    assert 'action="/auth/sign_in"' in r.text and 'value="approve"' not in r.text
+    assert "force_login" not in r.text.split('name="next" value="')[1].split('"')[0]
+    params["force_login"] = "False"  # what Mastodon.py sends by default
+    assert 'value="approve"' in (await client.get("/oauth/authorize", params=params)).text
+
+
 async def test_authorize_post__without_csrf__403(client, make_user):
     await _signed_in(client, make_user)
     app = await register_app(client)
