@@ -46,3 +46,24 @@ def include_routers(app: FastAPI) -> None:
         app.include_router(module.router)
     app.include_router(oauth.router)
     app.include_router(pages.router)
+
+
+def iter_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path) the app serves, walking FastAPI's lazily included routers."""
+    out: list[tuple[str, str]] = []
+
+    def walk(routes: object, prefix: str = "") -> None:
+        for route in routes:  # type: ignore[attr-defined]
+            if hasattr(route, "effective_candidates"):
+                walk(route.effective_candidates())
+                continue
+            original = getattr(route, "original_route", route)
+            path = getattr(route, "path", None) or getattr(original, "path", "")
+            for method in sorted(getattr(original, "methods", None) or ()):
+                if method not in ("HEAD", "OPTIONS"):
+                    out.append((method, prefix + path))
+            if hasattr(original, "routes") and not getattr(original, "methods", None):
+                walk(original.routes, prefix + path)
+
+    walk(app.routes)
+    return sorted(set(out))
