@@ -33,7 +33,7 @@ from tests.e2e.entities import RecordingSession, assert_entity
 PENDING = {
     "test_post__mention_hashtag_and_devanagari_hashtag": "Link header with a Devanagari path: 500",
     "test_search__accounts_hashtags_and_statuses": "GET /api/v2/search not routed yet",
-    "test_preferences_markers_and_unread_count": "preferences lack reading:autoplay:gifs",
+    "test_preferences__mastodon_entity": "preferences lack reading:autoplay:gifs",
     "test_private_post__search_never_finds_it_for_a_non_follower": "GET /api/v2/search not routed yet",
 }
 
@@ -612,9 +612,13 @@ def test_block_and_mute__hide_posts_and_notifications(world: World) -> None:
     w.carol.account_unblock(noisy_id)
 
 
-def test_preferences_markers_and_unread_count(followed: World) -> None:
+def test_preferences__mastodon_entity(world: World) -> None:
+    prefs = assert_entity(world.bob.preferences(), "Preferences")
+    assert prefs.posting_default_visibility == "public"
+
+
+def test_markers_and_unread_count(followed: World) -> None:
     w = followed
-    assert_entity(w.bob.preferences(), "Preferences")
     w.alice.status_post(f"@bob ping {unique('mk')}")
     latest = w.bob.notifications(limit=1)[0]
     assert w.bob.notifications_unread_count().count >= 1
