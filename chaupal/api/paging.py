@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from fastapi import Request, Response
 from sqlalchemy import Select
@@ -41,7 +42,8 @@ def finish(rows: Sequence[T], page: Page) -> list[T]:
 
 def set_link(request: Request, response: Response, ids: list[int]) -> None:
     """Set `Link` from the cursor IDs of the page (newest first)."""
-    base = str(request.url.replace(query=""))
+    # Percent-encode non-ASCII paths (/timelines/tag/भारत): headers must be latin-1.
+    base = quote(str(request.url.replace(query="")), safe=":/?#[]@!$&'()*+,;=%")
     query: dict[str, str | list[str]] = {}
     for k, v in request.query_params.multi_items():
         if k in query:
