@@ -138,3 +138,34 @@ async def notification(
     session.add(row)
     await session.flush()
     return row
+
+
+# Through the HTTP API, for endpoint tests (the statuses and relationships actions run).
+
+
+async def post(client, user, text: str = "hello", **fields) -> dict:
+    r = await client.post("/api/v1/statuses", json={"status": text, **fields}, headers=user.headers)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def follow_api(client, user, target) -> None:
+    r = await client.post(f"/api/v1/accounts/{target.account_id}/follow", headers=user.headers)
+    assert r.status_code == 200, r.text
+
+
+async def walk(
+    client, url: str, user, direction: str = "next", params: dict | None = None
+) -> list[list[str]]:
+    """Follow `Link` rel=`direction` until an empty page; the IDs of each page."""
+    pages = []
+    r = await client.get(url, params=params or {}, headers=user.headers if user else {})
+    while True:
+        assert r.status_code == 200, r.text
+        body = r.json()
+        if not body:
+            return pages
+        pages.append([item["id"] for item in body])
+        link = r.links.get(direction)
+        assert link, r.headers
+        r = await client.get(link["url"], headers=user.headers if user else {})
