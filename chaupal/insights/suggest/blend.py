@@ -58,7 +58,7 @@ def fit_listwise(
         e = np.exp(z - top)
         total = e.sum(axis=1, keepdims=True)
         log_p = z - top - np.log(total)
-        value = -np.sum(np.where(labels, target * log_p, 0.0)) / users + l2 * w @ w
+        value = -np.sum(target * np.where(labels, log_p, 0.0)) / users + l2 * w @ w
         p = e / total
         grad = np.einsum("uc,ucf->f", p - target, x) / users + 2 * l2 * w
         return float(value), grad

@@ -99,20 +99,27 @@ class Suggester:
                 out.append(ranked)
         return out
 
+    def popular(self, k: int) -> list[str]:
+        """The `k` most-followed accounts: what a user the graph does not know yet gets."""
+        order = np.lexsort((np.arange(self.graph.n), -self.ops.in_deg))
+        return [self.graph.ids[j] for j in order[:k] if self.ops.in_deg[j] > 0]
+
     def suggest(self, user_ids: Sequence[str], k: int) -> dict[str, list[str]]:
         """Suggested account ids per user id; users absent from the graph get popular accounts."""
-        missing = [u for u in user_ids if u not in self.graph.index]
-        if missing:
-            raise KeyError(f"users not in the graph: {missing[:5]}")
-        rows = np.array([self.graph.index[u] for u in user_ids], dtype=np.int64)
-        ranked = self.rank_rows(rows, k)
-        return {u: [self.graph.ids[j] for j in r] for u, r in zip(user_ids, ranked, strict=True)}
+        known = [u for u in dict.fromkeys(user_ids) if u in self.graph.index]
+        rows = np.array([self.graph.index[u] for u in known], dtype=np.int64)
+        result = {
+            u: [self.graph.ids[j] for j in r]
+            for u, r in zip(known, self.rank_rows(rows, k), strict=True)
+        }
+        popular = self.popular(k)
+        return {u: result.get(u, popular) for u in user_ids}
 
 
 def suggest(
     edges: Iterable[tuple[str, str]], user_ids: Sequence[str], k: int = 10, seed: int = 0
 ) -> dict[str, list[str]]:
     """Fit on `edges` (follower, followed) and return `k` suggestions for each user id."""
-    graph = FollowGraph.from_edges(edges, extra_ids=user_ids)
+    graph = FollowGraph.from_edges(edges)
     model = fit_blend(graph, seed=seed)
     return Suggester(graph, model).suggest(user_ids, k)

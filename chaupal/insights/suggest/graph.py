@@ -25,20 +25,16 @@ class FollowGraph:
     def from_edges(
         cls, edges: Iterable[tuple[str, str]], extra_ids: Iterable[str] = ()
     ) -> FollowGraph:
-        """Build from `(follower, followed)` pairs; self-follows and duplicates are dropped."""
-        index: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        for follower, followed in edges:
-            if follower == followed:
-                continue
-            rows.append(index.setdefault(follower, len(index)))
-            cols.append(index.setdefault(followed, len(index)))
-        for extra in extra_ids:
-            index.setdefault(extra, len(index))
-        return cls.from_arrays(
-            tuple(index), np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64), index
-        )
+        """Build from `(follower, followed)` pairs; self-follows and duplicates are dropped.
+
+        Nodes are numbered in sorted id order, so the result does not depend on edge order.
+        """
+        pairs = [(a, b) for a, b in edges if a != b]
+        ids = sorted({node for pair in pairs for node in pair} | set(extra_ids))
+        index = _index(ids)
+        rows = np.fromiter((index[a] for a, _ in pairs), dtype=np.int64, count=len(pairs))
+        cols = np.fromiter((index[b] for _, b in pairs), dtype=np.int64, count=len(pairs))
+        return cls.from_arrays(ids, rows, cols, index)
 
     @classmethod
     def from_arrays(
