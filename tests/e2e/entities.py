@@ -33,6 +33,9 @@ REDUCED = {
     },
 }
 
+# Dates Mastodon sends as UNIX timestamps in strings ("1574553600"), not ISO 8601.
+EPOCH_STRINGS = {("TagHistory", "day"), ("Activity", "week")}
+
 _ADDED = re.compile(r"\*\s*([0-9]+\.[0-9]+\.[0-9]+):\s*added")
 
 
@@ -168,6 +171,12 @@ def _check_entity(
             if required:
                 since = ".".join(map(str, added))
                 errors.append(f"{path}.{name}: missing or null ({annotation}, Mastodon {since})")
+            continue
+        if (entity, attr) in EPOCH_STRINGS:
+            if not (isinstance(value[name], str) and value[name].isdigit()):
+                errors.append(
+                    f"{path}.{name}: expected a UNIX timestamp string, got {value[name]!r}"
+                )
             continue
         reduced = REDUCED.get((entity, name))
         if reduced is not None:

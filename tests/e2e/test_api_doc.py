@@ -7,10 +7,9 @@ The section "Not yet implemented" names Mastodon endpoints that must NOT be in t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
+from chaupal.api.routes import iter_routes
 from chaupal.app import create_app
 from chaupal.config import Settings
 
@@ -19,23 +18,8 @@ NOT_IMPLEMENTED_HEADING = "## Not yet implemented"
 ENDPOINT = re.compile(r"`(GET|POST|PUT|PATCH|DELETE) (/[^`\s]*)`")
 
 
-def _walk(routes: Iterable[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
-    for route in routes:
-        if hasattr(route, "effective_candidates"):  # FastAPI's included router
-            yield from _walk(route.effective_candidates())
-            continue
-        original = getattr(route, "original_route", route)
-        path = getattr(route, "path", None) or getattr(original, "path", "")
-        for method in sorted(getattr(original, "methods", None) or ()):
-            if method != "HEAD":
-                yield method, prefix + path
-        if hasattr(original, "routes") and not getattr(original, "methods", None):
-            yield from _walk(original.routes, prefix + path)
-
-
 def route_table() -> set[tuple[str, str]]:
-    app = create_app(Settings(data_dir=Path("/nonexistent-not-used")))
-    return set(_walk(app.routes))
+    return set(iter_routes(create_app(Settings(data_dir=Path("/nonexistent-not-used")))))
 
 
 def _doc_sections() -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
