@@ -51,6 +51,11 @@ class LimitsMiddleware:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if "\x00" in scope.get("path", "") or _has_nul(scope.get("query_string", b"")):
+            # No database stores NUL in text; refuse it before any route sees it.
+            resp = JSONResponse(error_body("Parameters must not contain NUL characters"), status_code=400)
+            await resp(scope, receive, send)
+            return
         length = headers.get("content-length")
         limit_bytes = self.settings.max_request_body_bytes
         if length is not None:
@@ -102,6 +107,10 @@ class LimitsMiddleware:
         except _BodyTooLarge:
             resp = JSONResponse(error_body("Request body too large"), status_code=413)
             await resp(scope, receive, send)
+
+
+def _has_nul(query_string: bytes) -> bool:
+    return b"%00" in query_string or b"\x00" in query_string
 
 
 class _BodyTooLarge(Exception):

@@ -85,8 +85,20 @@ async def body_params(request: Request) -> dict[str, Any]:
         files = [(k, v) for k, v in form.multi_items() if not isinstance(v, str)]
         for key, value in files:
             result[key] = value
+    if _contains_nul(result):
+        raise ApiError(400, "Parameters must not contain NUL characters")
     request.state.body_params = result
     return result
+
+
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(v) for v in value)
+    return False
 
 
 async def all_params(request: Request) -> dict[str, Any]:
