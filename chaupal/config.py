@@ -54,6 +54,18 @@ class Settings(BaseSettings):
     max_account_ids_per_request: int = 80  # id[] in relationships, accounts, familiar_followers
     max_mute_duration_seconds: int = 100 * 365 * 24 * 3600  # longer: use 0 (indefinite)
 
+    # Media attachments (Mastodon's limits where it has them)
+    max_image_bytes: int = 16 * 1024 * 1024
+    max_image_pixels: int = 7680 * 4320  # read from the header, refused before decoding
+    max_video_bytes: int = 99 * 1024 * 1024
+    max_media_attachments: int = 4  # images per status; a video or gifv goes alone
+    max_media_description_chars: int = 1500
+    media_image_stored_pixels: int = 3840 * 2160  # larger images are downscaled
+    media_preview_pixels: int = 640 * 360  # the `small` preview
+    media_unattached_ttl_seconds: int = 24 * 3600  # then `chaupal media cleanup` removes them
+    media_ffmpeg_timeout_seconds: int = 120  # per ffmpeg/ffprobe run on one upload
+    media_base_url: str | None = None  # default: {base_url}/system/media (a CDN or S3 later)
+
     # Paging limits (default, maximum) per kind of list, as Mastodon documents them
     page_statuses_default: int = 20
     page_statuses_max: int = 40
