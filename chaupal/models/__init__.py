@@ -3,6 +3,7 @@
 from chaupal.models.accounts import Account, User
 from chaupal.models.follows import Block, Follow, FollowRequest, Mute
 from chaupal.models.markers import Marker
+from chaupal.models.media import MediaAttachment
 from chaupal.models.notifications import Notification
 from chaupal.models.oauth import AccessToken, Application, AuthorizationCode
 from chaupal.models.statuses import (
@@ -29,6 +30,7 @@ __all__ = [
     "FollowRequest",
     "IdempotencyKey",
     "Marker",
+    "MediaAttachment",
     "Mention",
     "Mute",
     "Notification",

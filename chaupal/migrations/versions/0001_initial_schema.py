@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 08:33:45.437481
+Create Date: 2026-11-28 09:15:23.874057
 """
 
 from collections.abc import Sequence
@@ -372,6 +372,44 @@ def upgrade() -> None:
         sa.UniqueConstraint("user_id", "timeline", name=op.f("uq_markers_user_id_timeline")),
     )
     op.create_table(
+        "media_attachments",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("status_id", sa.BigInteger(), nullable=True),
+        sa.Column("position", sa.BigInteger(), nullable=False),
+        sa.Column("type", sa.String(length=16), nullable=False),
+        sa.Column("file_path", sa.String(length=255), nullable=True),
+        sa.Column("thumbnail_path", sa.String(length=255), nullable=True),
+        sa.Column("content_type", sa.String(length=64), nullable=False),
+        sa.Column("file_size", sa.BigInteger(), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("focus_x", sa.Float(), nullable=False),
+        sa.Column("focus_y", sa.Float(), nullable=False),
+        sa.Column("meta", sa.JSON(), nullable=False),
+        sa.Column("blurhash", sa.String(length=255), nullable=True),
+        sa.Column("processing", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_media_attachments_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["status_id"],
+            ["statuses.id"],
+            name=op.f("fk_media_attachments_status_id_statuses"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_media_attachments")),
+    )
+    with op.batch_alter_table("media_attachments", schema=None) as batch_op:
+        batch_op.create_index("ix_media_attachments_account", ["account_id", "id"], unique=False)
+        batch_op.create_index(
+            "ix_media_attachments_status", ["status_id", "position"], unique=False
+        )
+
+    op.create_table(
         "mentions",
         sa.Column("id", sa.BigInteger(), nullable=False),
         sa.Column("status_id", sa.BigInteger(), nullable=False),
@@ -605,6 +643,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_mentions_account")
 
     op.drop_table("mentions")
+    with op.batch_alter_table("media_attachments", schema=None) as batch_op:
+        batch_op.drop_index("ix_media_attachments_status")
+        batch_op.drop_index("ix_media_attachments_account")
+
+    op.drop_table("media_attachments")
     op.drop_table("markers")
     op.drop_table("idempotency_keys")
     with op.batch_alter_table("favourites", schema=None) as batch_op:
