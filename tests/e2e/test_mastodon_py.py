@@ -31,7 +31,6 @@ from tests.e2e.entities import RecordingSession, assert_entity
 
 # TEMPORARY (session only): steps waiting for another engineer's fix, removed before the end.
 PENDING = {
-    "test_post__mention_hashtag_and_devanagari_hashtag": "Link header with a Devanagari path: 500",
     "test_preferences__mastodon_entity": "preferences lack reading:autoplay:gifs",
 }
 
