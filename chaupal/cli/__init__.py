@@ -1,0 +1,25 @@
+"""The `chaupal` command line: serve, migrate, admin and demo. Each command commits at its edge."""
+
+from __future__ import annotations
+
+import typer
+
+from chaupal.cli import admin, demo, serve
+
+app = typer.Typer(
+    name="chaupal",
+    help="Chaupal: open microblogging for governments and citizens (Mastodon client API).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command("serve")(serve.serve)
+app.command("migrate")(serve.migrate)
+app.command("demo")(demo.demo)
+app.add_typer(admin.app, name="admin")
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

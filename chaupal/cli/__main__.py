@@ -1,0 +1,5 @@
+"""`python -m chaupal.cli` runs the command line."""
+
+from chaupal.cli import main
+
+main()
