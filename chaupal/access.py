@@ -10,12 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy import and_, bindparam, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chaupal.db import utcnow
+from chaupal.db import UTCDateTime, utcnow
 from chaupal.errors import not_found
 from chaupal.models import Account, Block, Follow, Mention, Mute, Status
+
+
+def now_param() -> Any:
+    """The current time as a bound parameter evaluated per execution, so statements that
+    use it stay cacheable (a literal `utcnow()` would be baked into each built query)."""
+    return bindparam("now", type_=UTCDateTime(), callable_=utcnow, unique=True)
 
 
 def visible_clause(viewer_id: int | None, status: Any = Status) -> Any:
@@ -58,7 +64,7 @@ def not_filtered_clause(viewer_id: int | None, status: Any = Status) -> Any:
         ~exists().where(
             Mute.account_id == viewer_id,
             Mute.target_account_id == status.account_id,
-            or_(Mute.expires_at.is_(None), Mute.expires_at > utcnow()),
+            or_(Mute.expires_at.is_(None), Mute.expires_at > now_param()),
         ),
     )
 

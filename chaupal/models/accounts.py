@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chaupal.db import Base, utcnow
@@ -19,6 +19,14 @@ class Account(Base):
     __table_args__ = (
         UniqueConstraint("username_lower", "domain"),
         Index("ix_accounts_created", "created_at"),
+        # Visibility checks ask "is the author suspended?" on every read: a tiny partial index
+        # answers that without scanning accounts.
+        Index(
+            "ix_accounts_suspended",
+            "id",
+            postgresql_where=text("suspended_at IS NOT NULL"),
+            sqlite_where=text("suspended_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=new_id)

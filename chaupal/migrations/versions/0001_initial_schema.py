@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 09:15:23.874057
+Create Date: 2026-11-28 09:18:12.395493
 """
 
 from collections.abc import Sequence
@@ -55,6 +55,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.create_index("ix_accounts_created", ["created_at"], unique=False)
+        batch_op.create_index(
+            "ix_accounts_suspended",
+            ["id"],
+            unique=False,
+            postgresql_where=sa.text("suspended_at IS NOT NULL"),
+            sqlite_where=sa.text("suspended_at IS NOT NULL"),
+        )
 
     op.create_table(
         "oauth_applications",
@@ -683,6 +690,11 @@ def downgrade() -> None:
     op.drop_table("tags")
     op.drop_table("oauth_applications")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_accounts_suspended",
+            postgresql_where=sa.text("suspended_at IS NOT NULL"),
+            sqlite_where=sa.text("suspended_at IS NOT NULL"),
+        )
         batch_op.drop_index("ix_accounts_created")
 
     op.drop_table("accounts")
