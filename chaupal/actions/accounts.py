@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import re
 import unicodedata
 
@@ -89,7 +91,7 @@ async def check_create_account(
         session,
         username=username,
         email=email,
-        password_hash=hash_password(password),
+        password_hash=await asyncio.to_thread(hash_password, password),
         role=role,
         approved=approved,
         display_name=display_name[: settings.max_display_name_chars],
@@ -138,7 +140,14 @@ async def do_create_account(
 
 # --- signing in, passwords and suspension ------------------------------------------------------
 
-_DUMMY_HASH = hash_password("not-a-real-password-just-for-timing")
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password("not-a-real-password-just-for-timing")
+
+
+async def _verify(password_hash: str, password: str) -> bool:
+    """argon2 takes tens of milliseconds of CPU: keep it off the event loop."""
+    return await asyncio.to_thread(verify_password, password_hash, password)
 
 
 class SignInError(Exception):
@@ -161,9 +170,9 @@ async def check_sign_in(session: AsyncSession, login: str, password: str) -> Use
                 .where(Account.username_lower == login, Account.domain == "")
             )
     if user is None:
-        verify_password(_DUMMY_HASH, password or "")  # same work either way: no user enumeration
+        await _verify(_dummy_hash(), password or "")  # same work either way: no user enumeration
         raise SignInError("Invalid username, email or password.")
-    if not verify_password(user.password_hash, password or ""):
+    if not await _verify(user.password_hash, password or ""):
         raise SignInError("Invalid username, email or password.")
     account = await session.get(Account, user.account_id)
     if account is None or account.suspended_at is not None:
@@ -179,7 +188,7 @@ async def check_change_password(
     session: AsyncSession, settings: Settings, user: User, current_password: str, new_password: str
 ) -> int:
     """Change a password after checking the current one; revokes every token. Returns how many."""
-    if not verify_password(user.password_hash, current_password or ""):
+    if not await _verify(user.password_hash, current_password or ""):
         raise ApiError(403, "The current password is wrong")
     check_password(settings, new_password)
     if new_password == current_password:
@@ -188,7 +197,7 @@ async def check_change_password(
 
 
 async def do_change_password(session: AsyncSession, user: User, new_password: str) -> int:
-    user.password_hash = hash_password(new_password)
+    user.password_hash = await asyncio.to_thread(hash_password, new_password)
     await session.flush()
     return await do_revoke_user_tokens(session, user.id)
 
