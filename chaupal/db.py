@@ -61,6 +61,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def make_engine(settings: Settings) -> AsyncEngine:
     url = settings.resolved_database_url
     if url.startswith("sqlite"):
@@ -70,6 +74,8 @@ def make_engine(settings: Settings) -> AsyncEngine:
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, below
+            # SQLite's own lower() folds ASCII only; PostgreSQL's folds every script.
+            dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
