@@ -92,62 +92,10 @@ def _server_env(data_dir: Path, database_url: str, port: int) -> dict[str, str]:
     return env
 
 
-def _cli_ready() -> bool:
-    # TEMPORARY until the platform CLI lands: fall back to create_all + uvicorn.
-    import importlib
-
-    try:
-        return hasattr(importlib.import_module("chaupal.cli"), "main")
-    except Exception:  # noqa: BLE001
-        return False
-
-
-_FALLBACK_MIGRATE = """
-import asyncio
-from sqlalchemy import text
-import chaupal.models
-from chaupal.config import Settings
-from chaupal.db import Base, make_engine
-from chaupal.search_index import search_index_ddl
-
-async def main():
-    engine = make_engine(Settings())
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-        for stmt in search_index_ddl(conn.dialect.name):
-            await conn.execute(text(stmt))
-    await engine.dispose()
-
-asyncio.run(main())
-"""
-
-
-def _migrate_command() -> list[str]:
-    if _cli_ready():
-        return [_chaupal_cli(), "migrate"]
-    return [sys.executable, "-c", _FALLBACK_MIGRATE]
-
-
-def _serve_command(port: int) -> list[str]:
-    if _cli_ready():
-        return [_chaupal_cli(), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "chaupal.app:create_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-
-
 def _migrate(env: dict[str, str], log_path: Path) -> None:
     with log_path.open("ab") as log:
         done = subprocess.run(
-            _migrate_command(),
+            [_chaupal_cli(), "migrate"],
             check=False,
             env=env,
             cwd=ROOT,
@@ -224,7 +172,7 @@ def e2e_server(e2e_backend: str, tmp_path_factory: pytest.TempPathFactory) -> It
         _migrate(env, log_path)
         with log_path.open("ab") as log:
             process = subprocess.Popen(
-                _serve_command(port),
+                [_chaupal_cli(), "serve", "--host", "127.0.0.1", "--port", str(port)],
                 env=env,
                 cwd=ROOT,
                 stdout=log,
