@@ -20,11 +20,16 @@ async def bump(session: AsyncSession, model: Any, row_id: int | None, **changes:
     for name, delta in changes.items():
         col = table.c[name]
         if isinstance(delta, int) and not isinstance(delta, bool):
-            values[name] = col + delta if delta >= 0 else case((col + delta > 0, col + delta), else_=0)
+            values[name] = (
+                col + delta if delta >= 0 else case((col + delta > 0, col + delta), else_=0)
+            )
         else:
             values[name] = delta
-    stmt = update(table).where(table.c.id == row_id).values(**values).returning(
-        *[table.c[name] for name in changes]
+    stmt = (
+        update(table)
+        .where(table.c.id == row_id)
+        .values(**values)
+        .returning(*[table.c[name] for name in changes])
     )
     row = (await session.execute(stmt)).first()
     obj = session.identity_map.get(identity_key(model, row_id))

@@ -36,7 +36,9 @@ async def _blocks_author(session: AsyncSession, account: Account, status: Status
     return bool(
         await session.scalar(
             select(
-                exists().where(Block.account_id == account.id, Block.target_account_id == status.account_id)
+                exists().where(
+                    Block.account_id == account.id, Block.target_account_id == status.account_id
+                )
             )
         )
     )
@@ -57,7 +59,11 @@ async def _insert_once(session: AsyncSession, row: Any, find: Any) -> tuple[Any,
 
 
 async def check_reblog(
-    session: AsyncSession, settings: Settings, account: Account, status: Status, visibility: str = "public"
+    session: AsyncSession,
+    settings: Settings,
+    account: Account,
+    status: Status,
+    visibility: str = "public",
 ) -> Status:
     """Reblog (boost) a status; reblogging again returns the existing reblog. Only public and
     unlisted posts can be reblogged, and private ones by their own author (staying private)."""
@@ -90,8 +96,11 @@ async def check_reblog(
         await bump(session, Account, account.id, statuses_count=1, last_status_at=reblog.created_at)
         await bump(session, Status, original.id, reblogs_count=1)
         await do_notify(
-            session, recipient_id=original.account_id, from_account_id=account.id,
-            type="reblog", status_id=original.id,
+            session,
+            recipient_id=original.account_id,
+            from_account_id=account.id,
+            type="reblog",
+            status_id=original.id,
         )
     return reblog
 
@@ -112,13 +121,20 @@ async def check_favourite(session: AsyncSession, account: Account, status: Statu
     original = await original_of(session, status)
     if await _blocks_author(session, account, original):
         raise forbidden()
-    find = select(Favourite).where(Favourite.account_id == account.id, Favourite.status_id == original.id)
-    _, created = await _insert_once(session, Favourite(account_id=account.id, status_id=original.id), find)
+    find = select(Favourite).where(
+        Favourite.account_id == account.id, Favourite.status_id == original.id
+    )
+    _, created = await _insert_once(
+        session, Favourite(account_id=account.id, status_id=original.id), find
+    )
     if created:
         await bump(session, Status, original.id, favourites_count=1)
         await do_notify(
-            session, recipient_id=original.account_id, from_account_id=account.id,
-            type="favourite", status_id=original.id,
+            session,
+            recipient_id=original.account_id,
+            from_account_id=account.id,
+            type="favourite",
+            status_id=original.id,
         )
     return original
 
@@ -126,20 +142,27 @@ async def check_favourite(session: AsyncSession, account: Account, status: Statu
 async def do_unfavourite(session: AsyncSession, account: Account, status: Status) -> Status:
     original = await original_of(session, status)
     result = await session.execute(
-        delete(Favourite).where(Favourite.account_id == account.id, Favourite.status_id == original.id)
+        delete(Favourite).where(
+            Favourite.account_id == account.id, Favourite.status_id == original.id
+        )
     )
     if result.rowcount:
         await bump(session, Status, original.id, favourites_count=-1)
         await do_unnotify(
-            session, recipient_id=original.account_id, from_account_id=account.id,
-            type="favourite", status_id=original.id,
+            session,
+            recipient_id=original.account_id,
+            from_account_id=account.id,
+            type="favourite",
+            status_id=original.id,
         )
     return original
 
 
 async def do_bookmark(session: AsyncSession, account: Account, status: Status) -> Status:
     original = await original_of(session, status)
-    find = select(Bookmark).where(Bookmark.account_id == account.id, Bookmark.status_id == original.id)
+    find = select(Bookmark).where(
+        Bookmark.account_id == account.id, Bookmark.status_id == original.id
+    )
     await _insert_once(session, Bookmark(account_id=account.id, status_id=original.id), find)
     return original
 
@@ -152,7 +175,9 @@ async def do_unbookmark(session: AsyncSession, account: Account, status: Status)
     return original
 
 
-async def check_pin(session: AsyncSession, settings: Settings, account: Account, status: Status) -> Status:
+async def check_pin(
+    session: AsyncSession, settings: Settings, account: Account, status: Status
+) -> Status:
     """Pin one of the account's own public, unlisted or private posts (not a reblog), up to
     `settings.max_pins`. Pinning an already pinned post is a no-op."""
     if status.reblog_of_id is not None:
@@ -161,7 +186,9 @@ async def check_pin(session: AsyncSession, settings: Settings, account: Account,
         raise unprocessable("Pinning someone else's post is not possible")
     if status.visibility == "direct":
         raise unprocessable("Direct messages cannot be pinned")
-    find = select(StatusPin).where(StatusPin.account_id == account.id, StatusPin.status_id == status.id)
+    find = select(StatusPin).where(
+        StatusPin.account_id == account.id, StatusPin.status_id == status.id
+    )
     if await session.scalar(find) is not None:
         return status
     pinned = await session.scalar(select(func.count()).where(StatusPin.account_id == account.id))
@@ -173,7 +200,9 @@ async def check_pin(session: AsyncSession, settings: Settings, account: Account,
 
 async def do_unpin(session: AsyncSession, account: Account, status: Status) -> Status:
     await session.execute(
-        delete(StatusPin).where(StatusPin.account_id == account.id, StatusPin.status_id == status.id)
+        delete(StatusPin).where(
+            StatusPin.account_id == account.id, StatusPin.status_id == status.id
+        )
     )
     return status
 

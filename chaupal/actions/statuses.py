@@ -3,24 +3,29 @@ notifications and Idempotency-Key. Routes, the CLI and the demo loader all call 
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.access import access_status
 from chaupal.actions.counters import bump
 from chaupal.actions.notifications import do_notify, do_unnotify
+from chaupal.actions.status_text import (
+    check_text,
+    check_visibility,
+    clean_language,
+    get_or_create_tags,
+    resolve_mentions,
+)
 from chaupal.config import Settings
 from chaupal.db import utcnow
-from chaupal.errors import ApiError, not_found, unprocessable
+from chaupal.errors import ApiError, not_found
 from chaupal.lib.ids import new_id
-from chaupal.lib.text import Parsed, count_chars, normalize, parse, render_html, tag_key
+from chaupal.lib.text import render_html
 from chaupal.models import (
     Account,
-    Block,
     Bookmark,
     Favourite,
     IdempotencyKey,
@@ -30,122 +35,21 @@ from chaupal.models import (
     StatusEdit,
     StatusPin,
     StatusTag,
-    Tag,
     User,
 )
 from chaupal.models.statuses import VISIBILITIES
-from chaupal.render.accounts import account_url
 
-_LANGUAGE = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z0-9]{2,8}))?$")
 COUNTED = ("public", "unlisted", "private")  # direct posts do not count, as in Mastodon
 DISTRIBUTED = ("public", "unlisted")  # only these count as replies on the parent
-
-
-def check_visibility(value: str | None) -> str | None:
-    if value is None:
-        return None
-    if value not in VISIBILITIES:
-        raise unprocessable("Visibility is not included in the list")
-    return value
-
-
-def clean_language(value: str | None) -> str | None:
-    """A BCP 47-ish code (`hi`, `en-GB`) or None; like Mastodon, anything else is ignored."""
-    if not value:
-        return None
-    m = _LANGUAGE.match(value.strip())
-    if not m:
-        return None
-    lang = m.group(1).lower()
-    return f"{lang}-{m.group(2)}" if m.group(2) else lang
-
-
-def check_text(settings: Settings, text: str, spoiler_text: str) -> tuple[str, str, Parsed]:
-    """Normalise and validate a status body and spoiler; returns them with the parsed body."""
-    body = normalize(text or "")
-    spoiler = normalize(spoiler_text or "")
-    if not body:
-        raise unprocessable("Text can't be blank")
-    parsed = parse(body)
-    spoiler_len = count_chars(spoiler) if spoiler else 0
-    if spoiler_len > settings.max_spoiler_chars:
-        raise unprocessable(f"Spoiler text character limit of {settings.max_spoiler_chars} exceeded")
-    if count_chars(body, parsed) + spoiler_len > settings.max_status_chars:
-        raise unprocessable(f"Text character limit of {settings.max_status_chars} exceeded")
-    if len(parsed.mentions) > settings.max_mentions_per_status:
-        raise unprocessable(f"Too many mentions (maximum is {settings.max_mentions_per_status})")
-    if len(parsed.tags) > settings.max_hashtags_per_status:
-        raise unprocessable(f"Too many hashtags (maximum is {settings.max_hashtags_per_status})")
-    for name in parsed.tags:
-        if len(name) > settings.max_hashtag_chars:
-            raise unprocessable(f"Hashtag is too long (maximum is {settings.max_hashtag_chars} characters)")
-    return body, spoiler, parsed
-
-
-async def resolve_mentions(
-    session: AsyncSession, settings: Settings, author: Account, parsed: Parsed
-) -> tuple[list[Account], dict[tuple[str, str], str]]:
-    """Existing, unsuspended accounts the text mentions (not those blocking the author), and the
-    URL of each by (username_lower, domain_lower) for the HTML."""
-    wanted = parsed.mentions
-    if not wanted:
-        return [], {}
-    local_domains = {"", settings.domain.lower(), settings.domain.lower().split(":")[0]}
-    conds = []
-    for username, domain in wanted:
-        dom = "" if domain in local_domains else domain
-        conds.append((Account.username_lower == username.lower()) & (Account.domain == dom))
-    found = (
-        await session.scalars(select(Account).where(or_(*conds), Account.suspended_at.is_(None)))
-    ).all()
-    blockers = set(
-        (
-            await session.scalars(
-                select(Block.account_id).where(
-                    Block.target_account_id == author.id, Block.account_id.in_([a.id for a in found])
-                )
-            )
-        ).all()
-    ) if found else set()
-    by_key = {(a.username_lower, a.domain.lower()): a for a in found if a.id not in blockers}
-    accounts: list[Account] = []
-    urls: dict[tuple[str, str], str] = {}
-    for username, domain in wanted:
-        dom = "" if domain in local_domains else domain
-        acc = by_key.get((username.lower(), dom))
-        if acc is None:
-            continue
-        urls[(username.lower(), domain)] = account_url(settings, acc)
-        if acc not in accounts:
-            accounts.append(acc)
-    return accounts, urls
-
-
-async def get_or_create_tags(session: AsyncSession, names: list[str]) -> list[Tag]:
-    """Tags by name, creating missing ones; safe when another request creates the same tag."""
-    if not names:
-        return []
-    keys = {tag_key(n): n for n in names}
-    existing = {t.name_lower: t for t in (await session.scalars(select(Tag).where(Tag.name_lower.in_(keys)))).all()}
-    for key, name in keys.items():
-        if key in existing:
-            continue
-        try:
-            async with session.begin_nested():
-                tag = Tag(name=name, name_lower=key)
-                session.add(tag)
-                await session.flush()
-            existing[key] = tag
-        except IntegrityError:
-            existing[key] = (await session.scalars(select(Tag).where(Tag.name_lower == key))).one()
-    return [existing[k] for k in keys]
 
 
 async def _find_idempotent(
     session: AsyncSession, settings: Settings, account_id: int, key: str
 ) -> Status | None:
     row = await session.scalar(
-        select(IdempotencyKey).where(IdempotencyKey.account_id == account_id, IdempotencyKey.key == key)
+        select(IdempotencyKey).where(
+            IdempotencyKey.account_id == account_id, IdempotencyKey.key == key
+        )
     )
     if row is None:
         return None
@@ -182,7 +86,11 @@ async def check_create_status(
     body, spoiler, parsed = check_text(settings, text, spoiler_text)
     user = await session.scalar(select(User).where(User.account_id == author.id))
     if visibility is None:
-        visibility = user.default_visibility if user and user.default_visibility in VISIBILITIES else "public"
+        visibility = (
+            user.default_visibility
+            if user and user.default_visibility in VISIBILITIES
+            else "public"
+        )
     if sensitive is None:
         sensitive = bool(user and user.default_sensitive)
     lang = clean_language(language) or (user.default_language if user else None)
@@ -224,13 +132,22 @@ async def check_create_status(
     if visibility in COUNTED:
         last = author.last_status_at
         await bump(
-            session, Account, author.id, statuses_count=1,
+            session,
+            Account,
+            author.id,
+            statuses_count=1,
             **({"last_status_at": when} if last is None or last < when else {}),
         )
     if parent is not None and visibility in DISTRIBUTED:
         await bump(session, Status, parent.id, replies_count=1)
     for account in mentioned:
-        await do_notify(session, recipient_id=account.id, from_account_id=author.id, type="mention", status_id=sid)
+        await do_notify(
+            session,
+            recipient_id=account.id,
+            from_account_id=author.id,
+            type="mention",
+            status_id=sid,
+        )
 
     if key:
         try:
@@ -238,7 +155,9 @@ async def check_create_status(
                 session.add(IdempotencyKey(account_id=author.id, key=key, status_id=sid))
                 await session.flush()
         except IntegrityError:
-            raise ApiError(409, "Another request with this Idempotency-Key is in progress") from None
+            raise ApiError(
+                409, "Another request with this Idempotency-Key is in progress"
+            ) from None
     return status
 
 
@@ -261,17 +180,27 @@ async def check_edit_status(
     new_sensitive = (status.sensitive if sensitive is None else bool(sensitive)) or bool(spoiler)
     new_language = clean_language(language) or status.language
     if (body, spoiler, new_sensitive, new_language) == (
-        status.text, status.spoiler_text, status.sensitive, status.language
+        status.text,
+        status.spoiler_text,
+        status.sensitive,
+        status.language,
     ):
         return status
 
-    has_history = await session.scalar(select(StatusEdit.id).where(StatusEdit.status_id == status.id).limit(1))
+    has_history = await session.scalar(
+        select(StatusEdit.id).where(StatusEdit.status_id == status.id).limit(1)
+    )
     if has_history is None:
         session.add(
             StatusEdit(
-                id=new_id(status.created_at), status_id=status.id, account_id=account.id,
-                text=status.text, content=status.content, spoiler_text=status.spoiler_text,
-                sensitive=status.sensitive, created_at=status.created_at,
+                id=new_id(status.created_at),
+                status_id=status.id,
+                account_id=account.id,
+                text=status.text,
+                content=status.content,
+                spoiler_text=status.spoiler_text,
+                sensitive=status.sensitive,
+                created_at=status.created_at,
             )
         )
     mentioned, urls = await resolve_mentions(session, settings, account, parsed)
@@ -285,31 +214,56 @@ async def check_edit_status(
     status.edited_at = now
     session.add(
         StatusEdit(
-            status_id=status.id, account_id=account.id, text=body, content=status.content,
-            spoiler_text=spoiler, sensitive=new_sensitive, created_at=now,
+            status_id=status.id,
+            account_id=account.id,
+            text=body,
+            content=status.content,
+            spoiler_text=spoiler,
+            sensitive=new_sensitive,
+            created_at=now,
         )
     )
 
     old_mentions = set(
-        (await session.scalars(select(Mention.account_id).where(Mention.status_id == status.id))).all()
+        (
+            await session.scalars(select(Mention.account_id).where(Mention.status_id == status.id))
+        ).all()
     )
     new_mentions = {a.id for a in mentioned}
     if old_mentions - new_mentions:
         await session.execute(
-            delete(Mention).where(Mention.status_id == status.id, Mention.account_id.in_(old_mentions - new_mentions))
+            delete(Mention).where(
+                Mention.status_id == status.id, Mention.account_id.in_(old_mentions - new_mentions)
+            )
         )
-    session.add_all([Mention(status_id=status.id, account_id=a) for a in new_mentions - old_mentions])
+    session.add_all(
+        [Mention(status_id=status.id, account_id=a) for a in new_mentions - old_mentions]
+    )
     await session.execute(delete(StatusTag).where(StatusTag.status_id == status.id))
     session.add_all([StatusTag(status_id=status.id, tag_id=t.id) for t in tags])
     await session.flush()
 
     for account_id in new_mentions - old_mentions:
-        await do_notify(session, recipient_id=account_id, from_account_id=account.id, type="mention", status_id=status.id)
+        await do_notify(
+            session,
+            recipient_id=account_id,
+            from_account_id=account.id,
+            type="mention",
+            status_id=status.id,
+        )
     rebloggers = set(
-        (await session.scalars(select(Status.account_id).where(Status.reblog_of_id == status.id))).all()
+        (
+            await session.scalars(select(Status.account_id).where(Status.reblog_of_id == status.id))
+        ).all()
     )
     for account_id in sorted(rebloggers | (old_mentions & new_mentions)):
-        await do_notify(session, recipient_id=account_id, from_account_id=account.id, type="update", status_id=status.id)
+        await do_notify(
+            session,
+            recipient_id=account_id,
+            from_account_id=account.id,
+            type="update",
+            status_id=status.id,
+        )
     return status
 
 
@@ -330,18 +284,34 @@ async def _remove(session: AsyncSession, status: Status) -> None:
         original = await session.get(Status, status.reblog_of_id)
         if original is not None:
             await do_unnotify(
-                session, recipient_id=original.account_id, from_account_id=status.account_id,
-                type="reblog", status_id=original.id,
+                session,
+                recipient_id=original.account_id,
+                from_account_id=status.account_id,
+                type="reblog",
+                status_id=original.id,
             )
     if status.in_reply_to_id is not None and status.visibility in DISTRIBUTED:
         await bump(session, Status, status.in_reply_to_id, replies_count=-1)
-    for model in (Notification, Favourite, Bookmark, StatusPin, Mention, StatusTag, StatusEdit, IdempotencyKey):
+    for model in (
+        Notification,
+        Favourite,
+        Bookmark,
+        StatusPin,
+        Mention,
+        StatusTag,
+        StatusEdit,
+        IdempotencyKey,
+    ):
         await session.execute(delete(model).where(model.status_id == sid))
     await session.execute(
-        update(Status).where(Status.in_reply_to_id == sid).values(in_reply_to_id=None)
+        update(Status)
+        .where(Status.in_reply_to_id == sid)
+        .values(in_reply_to_id=None)
         .execution_options(synchronize_session=False)
     )
-    await session.execute(delete(Status).where(Status.id == sid).execution_options(synchronize_session=False))
+    await session.execute(
+        delete(Status).where(Status.id == sid).execution_options(synchronize_session=False)
+    )
     if status in session:
         session.expunge(status)
     await session.flush()

@@ -221,7 +221,12 @@ def _grapheme_count(text: str) -> int:
         if cp == 0x200D:
             joined = True
             continue
-        if cat[0] == "M" or 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF or 0x1F3FB <= cp <= 0x1F3FF:
+        if (
+            cat[0] == "M"
+            or 0xFE00 <= cp <= 0xFE0F
+            or 0xE0100 <= cp <= 0xE01EF
+            or 0x1F3FB <= cp <= 0x1F3FF
+        ):
             continue
         if joined:
             joined = False
@@ -321,7 +326,9 @@ def render_html(
     if not body.strip():
         return ""
     paragraphs = [p for p in re.split(r"\n[ \t]*\n\s*", body) if p.strip()]
-    return sanitize("".join(f"<p>{p.strip(chr(10)).replace(chr(10), '<br>')}</p>" for p in paragraphs))
+    return sanitize(
+        "".join(f"<p>{p.strip(chr(10)).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+    )
 
 
 def plain_html(text: str) -> str:

@@ -3,7 +3,7 @@ backdating and idempotency), mentions and tags, edits, deletion, and the interac
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -44,7 +44,7 @@ async def count(session: Any, model: Any, *where: Any) -> int:
 
 async def test_create__backdated__id_and_created_at_from_the_past(session, settings, make_user):
     (alice,) = await accounts(session, make_user, "alice")
-    when = datetime(2024, 1, 15, 9, 30, tzinfo=timezone.utc)
+    when = datetime(2024, 1, 15, 9, 30, tzinfo=UTC)
     status = await check_create_status(session, settings, alice, text="old news", created_at=when)
     assert status.created_at == when
     assert abs(id_time(status.id) - when) < timedelta(seconds=1)
@@ -64,20 +64,33 @@ async def test_create__conversation_is_thread_root(session, settings, make_user)
 async def test_create__private_reply_not_counted_on_parent(session, settings, make_user):
     (alice,) = await accounts(session, make_user, "alice")
     root = await check_create_status(session, settings, alice, text="root")
-    await check_create_status(session, settings, alice, text="psst", in_reply_to_id=root.id, visibility="private")
+    await check_create_status(
+        session, settings, alice, text="psst", in_reply_to_id=root.id, visibility="private"
+    )
     assert root.replies_count == 0
 
 
-async def test_create__mentions_resolved_case_insensitively_blockers_skipped(session, settings, make_user):
+async def test_create__mentions_resolved_case_insensitively_blockers_skipped(
+    session, settings, make_user
+):
     alice, bob, carol = await accounts(session, make_user, "alice", "bob", "carol")
     session.add(Block(account_id=carol.id, target_account_id=alice.id))
     await session.flush()
     status = await check_create_status(
         session, settings, alice, text="@BOB @carol @bob@chaupal.test @ghost"
     )
-    mentioned = set((await session.scalars(select(Mention.account_id).where(Mention.status_id == status.id))).all())
+    mentioned = set(
+        (
+            await session.scalars(select(Mention.account_id).where(Mention.status_id == status.id))
+        ).all()
+    )
     assert mentioned == {bob.id}
-    assert await count(session, Notification, Notification.account_id == bob.id, Notification.type == "mention") == 1
+    assert (
+        await count(
+            session, Notification, Notification.account_id == bob.id, Notification.type == "mention"
+        )
+        == 1
+    )
     assert await count(session, Notification, Notification.account_id == carol.id) == 0
     assert 'href="http://chaupal.test/@bob"' in status.content and "@carol" in status.content
 
@@ -100,7 +113,9 @@ async def test_get_or_create_tags__existing_reused(session, make_user):
 async def test_create__idempotency_key_expires_after_ttl(session, settings, make_user):
     (alice,) = await accounts(session, make_user, "alice")
     first = await check_create_status(session, settings, alice, text="x", idempotency_key="k")
-    same = await check_create_status(session, settings, alice, text="different", idempotency_key="k")
+    same = await check_create_status(
+        session, settings, alice, text="different", idempotency_key="k"
+    )
     assert same.id == first.id
     key = await session.scalar(select(IdempotencyKey))
     key.created_at = key.created_at - timedelta(seconds=settings.idempotency_ttl_seconds + 1)
@@ -115,12 +130,17 @@ async def test_create__sensitive_none_uses_user_default(session, settings, make_
     user = await make_user("alice")
     alice = await session.get(Account, user.account_id)
     (await session.get(User, user.user_id)).default_sensitive = True
-    assert (await check_create_status(session, settings, alice, text="x", sensitive=None)).sensitive is True
-    assert (await check_create_status(session, settings, alice, text="y", sensitive=False)).sensitive is False
+    assert (
+        await check_create_status(session, settings, alice, text="x", sensitive=None)
+    ).sensitive is True
+    assert (
+        await check_create_status(session, settings, alice, text="y", sensitive=False)
+    ).sensitive is False
 
 
 @pytest.mark.parametrize(
-    ("raw", "clean"), [("hi", "hi"), ("EN", "en"), ("en-GB", "en-GB"), ("pt_BR", "pt-BR"), ("<x>", None), ("", None)]
+    ("raw", "clean"),
+    [("hi", "hi"), ("EN", "en"), ("en-GB", "en-GB"), ("pt_BR", "pt-BR"), ("<x>", None), ("", None)],
 )
 def test_clean_language(raw, clean):
     assert clean_language(raw) == clean
@@ -134,7 +154,11 @@ async def test_edit__first_edit_stores_original_then_new(session, settings, make
     edits = (await session.scalars(select(StatusEdit).order_by(StatusEdit.created_at))).all()
     assert [e.text for e in edits] == ["v1 #old", "v2 #new", "v3 #new"]
     assert edits[0].created_at == status.created_at
-    tags = (await session.scalars(select(Tag.name).join(StatusTag).where(StatusTag.status_id == status.id))).all()
+    tags = (
+        await session.scalars(
+            select(Tag.name).join(StatusTag).where(StatusTag.status_id == status.id)
+        )
+    ).all()
     assert tags == ["new"]
 
 
@@ -146,10 +170,14 @@ async def test_edit__someone_elses__404(session, settings, make_user):
     assert err.value.status == 404
 
 
-async def test_delete__removes_reblogs_notifications_and_fixes_counters(session, settings, make_user):
+async def test_delete__removes_reblogs_notifications_and_fixes_counters(
+    session, settings, make_user
+):
     alice, bob = await accounts(session, make_user, "alice", "bob")
     root = await check_create_status(session, settings, alice, text="root")
-    status = await check_create_status(session, settings, alice, text="@bob hi #t", in_reply_to_id=root.id)
+    status = await check_create_status(
+        session, settings, alice, text="@bob hi #t", in_reply_to_id=root.id
+    )
     await interactions.check_reblog(session, settings, bob, status)
     await interactions.check_favourite(session, bob, status)
     assert bob.statuses_count == 1 and status.reblogs_count == 1 and root.replies_count == 1

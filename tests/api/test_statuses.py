@@ -21,13 +21,21 @@ async def row_counts(app: Any) -> dict[str, Any]:
         for table in Base.metadata.sorted_tables:
             out[table.name] = await s.scalar(select(func.count()).select_from(table))
         out["account_counters"] = sorted(
-            (await s.execute(select(Account.id, Account.statuses_count, Account.last_status_at))).all()
+            (
+                await s.execute(select(Account.id, Account.statuses_count, Account.last_status_at))
+            ).all()
         )
         out["status_counters"] = sorted(
             (
                 await s.execute(
-                    select(Status.id, Status.replies_count, Status.reblogs_count, Status.favourites_count,
-                           Status.text, Status.edited_at)
+                    select(
+                        Status.id,
+                        Status.replies_count,
+                        Status.reblogs_count,
+                        Status.favourites_count,
+                        Status.text,
+                        Status.edited_at,
+                    )
                 )
             ).all()
         )
@@ -49,7 +57,9 @@ async def block(app: Any, blocker: Any, target: Any) -> None:
 @pytest.fixture
 def post(client: Any) -> Any:
     async def _post(user: Any, status: str = "Hello", **fields: Any) -> dict[str, Any]:
-        r = await client.post("/api/v1/statuses", json={"status": status, **fields}, headers=user.headers)
+        r = await client.post(
+            "/api/v1/statuses", json={"status": status, **fields}, headers=user.headers
+        )
         assert r.status_code == 200, r.text
         return r.json()
 
@@ -96,7 +106,8 @@ async def test_create_status__notifies_mentioned_account(client, make_user, post
 async def test_create_status__form_encoded__works(client, make_user):
     alice = await make_user("alice")
     r = await client.post(
-        "/api/v1/statuses", data={"status": "form post", "sensitive": "true", "visibility": "unlisted"},
+        "/api/v1/statuses",
+        data={"status": "form post", "sensitive": "true", "visibility": "unlisted"},
         headers=alice.headers,
     )
     assert r.status_code == 200, r.text
@@ -141,7 +152,9 @@ async def test_create_status__idempotency_key__returns_same_status(app, client, 
     assert r1.json()["id"] == r2.json()["id"]
     assert await row_counts(app) == before
     r3 = await client.post(
-        "/api/v1/statuses", json={"status": "once"}, headers={**alice.headers, "Idempotency-Key": "other"}
+        "/api/v1/statuses",
+        json={"status": "once"},
+        headers={**alice.headers, "Idempotency-Key": "other"},
     )
     assert r3.json()["id"] != r1.json()["id"]
 
@@ -149,8 +162,12 @@ async def test_create_status__idempotency_key__returns_same_status(app, client, 
 async def test_create_status__idempotency_key__per_account(client, make_user):
     alice = await make_user("alice")
     bob = await make_user("bob")
-    r1 = await client.post("/api/v1/statuses", json={"status": "a"}, headers={**alice.headers, "Idempotency-Key": "k"})
-    r2 = await client.post("/api/v1/statuses", json={"status": "b"}, headers={**bob.headers, "Idempotency-Key": "k"})
+    r1 = await client.post(
+        "/api/v1/statuses", json={"status": "a"}, headers={**alice.headers, "Idempotency-Key": "k"}
+    )
+    r2 = await client.post(
+        "/api/v1/statuses", json={"status": "b"}, headers={**bob.headers, "Idempotency-Key": "k"}
+    )
     assert r1.json()["id"] != r2.json()["id"]
     assert r2.json()["account"]["id"] == str(bob.account_id)
 
@@ -187,7 +204,9 @@ BAD_BODIES = [
 
 
 @pytest.mark.parametrize(("body", "code", "message"), BAD_BODIES)
-async def test_create_status__bad_input__4xx_and_nothing_written(app, client, make_user, body, code, message):
+async def test_create_status__bad_input__4xx_and_nothing_written(
+    app, client, make_user, body, code, message
+):
     alice = await make_user("alice")
     before = await row_counts(app)
     r = await client.post("/api/v1/statuses", json=body, headers=alice.headers)
@@ -200,7 +219,9 @@ async def test_create_status__malformed_json__400_and_nothing_written(app, clien
     alice = await make_user("alice")
     before = await row_counts(app)
     r = await client.post(
-        "/api/v1/statuses", content=b'{"status": "x"', headers={**alice.headers, "Content-Type": "application/json"}
+        "/api/v1/statuses",
+        content=b'{"status": "x"',
+        headers={**alice.headers, "Content-Type": "application/json"},
     )
     assert r.status_code == 400 and "error" in r.json()
     assert await row_counts(app) == before
@@ -239,7 +260,9 @@ async def test_create_status__url_counts_23_chars(client, make_user, settings):
     alice = await make_user("alice")
     settings.max_status_chars = 30
     long_url = "https://example.org/" + "p" * 100
-    r = await client.post("/api/v1/statuses", json={"status": f"look {long_url}"}, headers=alice.headers)
+    r = await client.post(
+        "/api/v1/statuses", json={"status": f"look {long_url}"}, headers=alice.headers
+    )
     assert r.status_code == 200, r.text  # 5 + 23 = 28
 
 
@@ -263,7 +286,11 @@ async def test_create_status__reply_to_hidden_status__404(app, client, make_user
     bob = await make_user("bob")
     secret = await post(alice, "followers only", visibility="private")
     before = await row_counts(app)
-    r = await client.post("/api/v1/statuses", json={"status": "hi", "in_reply_to_id": secret["id"]}, headers=bob.headers)
+    r = await client.post(
+        "/api/v1/statuses",
+        json={"status": "hi", "in_reply_to_id": secret["id"]},
+        headers=bob.headers,
+    )
     assert r.status_code == 404
     assert await row_counts(app) == before
 
@@ -293,8 +320,12 @@ async def test_get_status__private__only_author_and_followers(app, client, make_
     s = await post(alice, "followers only", visibility="private")
     assert (await client.get(f"/api/v1/statuses/{s['id']}")).status_code == 404
     assert (await client.get(f"/api/v1/statuses/{s['id']}", headers=bob.headers)).status_code == 404
-    assert (await client.get(f"/api/v1/statuses/{s['id']}", headers=carol.headers)).status_code == 200
-    assert (await client.get(f"/api/v1/statuses/{s['id']}", headers=alice.headers)).status_code == 200
+    assert (
+        await client.get(f"/api/v1/statuses/{s['id']}", headers=carol.headers)
+    ).status_code == 200
+    assert (
+        await client.get(f"/api/v1/statuses/{s['id']}", headers=alice.headers)
+    ).status_code == 200
 
 
 async def test_get_status__direct__only_mentioned(app, client, make_user, post):
@@ -304,7 +335,9 @@ async def test_get_status__direct__only_mentioned(app, client, make_user, post):
     await follow(app, carol, alice)
     s = await post(alice, "@bob psst", visibility="direct")
     assert (await client.get(f"/api/v1/statuses/{s['id']}", headers=bob.headers)).status_code == 200
-    assert (await client.get(f"/api/v1/statuses/{s['id']}", headers=carol.headers)).status_code == 404
+    assert (
+        await client.get(f"/api/v1/statuses/{s['id']}", headers=carol.headers)
+    ).status_code == 404
     assert (await client.get(f"/api/v1/statuses/{s['id']}")).status_code == 404
 
 
@@ -323,7 +356,8 @@ async def test_get_statuses__many__visible_ones_in_order(client, make_user, post
     b = await post(alice, "b")
     hidden = await post(alice, "h", visibility="private")
     r = await client.get(
-        "/api/v1/statuses", params=[("id[]", b["id"]), ("id[]", hidden["id"]), ("id[]", "zzz"), ("id[]", a["id"])],
+        "/api/v1/statuses",
+        params=[("id[]", b["id"]), ("id[]", hidden["id"]), ("id[]", "zzz"), ("id[]", a["id"])],
         headers=bob.headers,
     )
     assert r.status_code == 200
@@ -352,14 +386,26 @@ async def test_delete_status__returns_source_and_removes_everything(app, client,
     bob = await make_user("bob")
     s = await post(alice, "bye @bob #gone")
     for action in ("favourite", "reblog", "bookmark"):
-        assert (await client.post(f"/api/v1/statuses/{s['id']}/{action}", headers=bob.headers)).status_code == 200
-    assert (await client.post(f"/api/v1/statuses/{s['id']}/pin", headers=alice.headers)).status_code == 200
+        assert (
+            await client.post(f"/api/v1/statuses/{s['id']}/{action}", headers=bob.headers)
+        ).status_code == 200
+    assert (
+        await client.post(f"/api/v1/statuses/{s['id']}/pin", headers=alice.headers)
+    ).status_code == 200
     r = await client.delete(f"/api/v1/statuses/{s['id']}", headers=alice.headers)
     assert r.status_code == 200
     assert r.json()["text"] == "bye @bob #gone" and r.json()["id"] == s["id"]
     assert (await client.get(f"/api/v1/statuses/{s['id']}")).status_code == 404
     counts = await row_counts(app)
-    for table in ("statuses", "mentions", "status_tags", "favourites", "bookmarks", "status_pins", "notifications"):
+    for table in (
+        "statuses",
+        "mentions",
+        "status_tags",
+        "favourites",
+        "bookmarks",
+        "status_pins",
+        "notifications",
+    ):
         assert counts[table] == 0, table
     assert all(count == 0 for _, count, _ in counts["account_counters"])
 
@@ -372,7 +418,9 @@ async def test_delete_status__reply__decrements_parent(client, make_user, post):
     assert (await client.get(f"/api/v1/statuses/{root['id']}")).json()["replies_count"] == 0
 
 
-async def test_delete_status__other_users_post__404_and_nothing_written(app, client, make_user, post):
+async def test_delete_status__other_users_post__404_and_nothing_written(
+    app, client, make_user, post
+):
     alice = await make_user("alice")
     bob = await make_user("bob")
     s = await post(alice, "mine")
@@ -399,17 +447,31 @@ async def test_delete_status__unknown__404(client, make_user):
 async def test_edit_status__records_history_with_original_first(client, make_user, post):
     alice = await make_user("alice")
     s = await post(alice, "first #one")
-    r = await client.put(f"/api/v1/statuses/{s['id']}", json={"status": "second #two"}, headers=alice.headers)
+    r = await client.put(
+        f"/api/v1/statuses/{s['id']}", json={"status": "second #two"}, headers=alice.headers
+    )
     assert r.status_code == 200, r.text
     edited = r.json()
     assert edited["edited_at"] is not None and edited["content"].startswith("<p>second")
     assert [t["name"] for t in edited["tags"]] == ["two"]
-    r = await client.put(f"/api/v1/statuses/{s['id']}", json={"status": "third", "spoiler_text": "cw"}, headers=alice.headers)
+    r = await client.put(
+        f"/api/v1/statuses/{s['id']}",
+        json={"status": "third", "spoiler_text": "cw"},
+        headers=alice.headers,
+    )
     assert r.json()["sensitive"] is True
     history = (await client.get(f"/api/v1/statuses/{s['id']}/history")).json()
     assert [h["content"][:8] for h in history] == ["<p>first", "<p>secon", "<p>third"]
     assert history[0]["created_at"] == s["created_at"]
-    assert set(history[0]) >= {"content", "spoiler_text", "sensitive", "created_at", "account", "media_attachments", "emojis"}
+    assert set(history[0]) >= {
+        "content",
+        "spoiler_text",
+        "sensitive",
+        "created_at",
+        "account",
+        "media_attachments",
+        "emojis",
+    }
     source = (await client.get(f"/api/v1/statuses/{s['id']}/source", headers=alice.headers)).json()
     assert source == {"id": s["id"], "text": "third", "spoiler_text": "cw"}
 
@@ -424,7 +486,9 @@ async def test_history__unedited__one_version(client, make_user, post):
 async def test_edit_status__no_change__no_history(client, make_user, post):
     alice = await make_user("alice")
     s = await post(alice, "same")
-    r = await client.put(f"/api/v1/statuses/{s['id']}", json={"status": "same"}, headers=alice.headers)
+    r = await client.put(
+        f"/api/v1/statuses/{s['id']}", json={"status": "same"}, headers=alice.headers
+    )
     assert r.json()["edited_at"] is None
 
 
@@ -434,7 +498,9 @@ async def test_edit_status__new_mention_notified_and_rebloggers_get_update(clien
     carol = await make_user("carol")
     s = await post(alice, "hello")
     await client.post(f"/api/v1/statuses/{s['id']}/reblog", headers=bob.headers)
-    r = await client.put(f"/api/v1/statuses/{s['id']}", json={"status": "hello @carol"}, headers=alice.headers)
+    r = await client.put(
+        f"/api/v1/statuses/{s['id']}", json={"status": "hello @carol"}, headers=alice.headers
+    )
     assert [m["username"] for m in r.json()["mentions"]] == ["carol"]
     rb = await client.get("/api/v1/notifications", headers=bob.headers)
     rc = await client.get("/api/v1/notifications", headers=carol.headers)
@@ -448,16 +514,25 @@ async def test_edit_status__other_users_post__404_and_nothing_written(app, clien
     bob = await make_user("bob")
     s = await post(alice, "mine")
     before = await row_counts(app)
-    r = await client.put(f"/api/v1/statuses/{s['id']}", json={"status": "yours"}, headers=bob.headers)
+    r = await client.put(
+        f"/api/v1/statuses/{s['id']}", json={"status": "yours"}, headers=bob.headers
+    )
     assert r.status_code == 404
     assert await row_counts(app) == before
 
 
 @pytest.mark.parametrize(
     ("body", "code"),
-    [({"status": ""}, 422), ({"status": "x" * 501}, 422), ({"status": 5}, 422), ({"status": "x", "media_ids": ["1"]}, 422)],
+    [
+        ({"status": ""}, 422),
+        ({"status": "x" * 501}, 422),
+        ({"status": 5}, 422),
+        ({"status": "x", "media_ids": ["1"]}, 422),
+    ],
 )
-async def test_edit_status__bad_input__4xx_and_nothing_written(app, client, make_user, post, body, code):
+async def test_edit_status__bad_input__4xx_and_nothing_written(
+    app, client, make_user, post, body, code
+):
     alice = await make_user("alice")
     s = await post(alice, "mine")
     before = await row_counts(app)
@@ -470,7 +545,9 @@ async def test_source__other_users_post__404(client, make_user, post):
     alice = await make_user("alice")
     bob = await make_user("bob")
     s = await post(alice, "mine")
-    assert (await client.get(f"/api/v1/statuses/{s['id']}/source", headers=bob.headers)).status_code == 404
+    assert (
+        await client.get(f"/api/v1/statuses/{s['id']}/source", headers=bob.headers)
+    ).status_code == 404
     assert (await client.get(f"/api/v1/statuses/{s['id']}/source")).status_code == 401
 
 
@@ -478,7 +555,9 @@ async def test_history__private__hidden_from_non_follower(client, make_user, pos
     alice = await make_user("alice")
     bob = await make_user("bob")
     s = await post(alice, "mine", visibility="private")
-    assert (await client.get(f"/api/v1/statuses/{s['id']}/history", headers=bob.headers)).status_code == 404
+    assert (
+        await client.get(f"/api/v1/statuses/{s['id']}/history", headers=bob.headers)
+    ).status_code == 404
 
 
 # --- context -------------------------------------------------------------------------------
@@ -495,7 +574,13 @@ async def test_context__ancestors_and_descendants_depth_first(client, make_user,
     b1 = await post(bob, "b1", in_reply_to_id=b["id"])
     r = await client.get(f"/api/v1/statuses/{root['id']}/context")
     assert r.json()["ancestors"] == []
-    assert [s["id"] for s in r.json()["descendants"]] == [a["id"], a1["id"], a1x["id"], b["id"], b1["id"]]
+    assert [s["id"] for s in r.json()["descendants"]] == [
+        a["id"],
+        a1["id"],
+        a1x["id"],
+        b["id"],
+        b1["id"],
+    ]
     r = await client.get(f"/api/v1/statuses/{a1x['id']}/context", headers=bob.headers)
     assert [s["id"] for s in r.json()["ancestors"]] == [root["id"], a["id"], a1["id"]]
     assert r.json()["descendants"] == []
@@ -579,7 +664,11 @@ async def test_reblog__returns_wrapper_and_second_is_same(app, client, make_user
     r = await client.get(f"/api/v1/statuses/{s['id']}/reblogged_by")
     assert [a["username"] for a in r.json()] == ["bob"]
     r = await client.post(f"/api/v1/statuses/{s['id']}/unreblog", headers=bob.headers)
-    assert r.json()["id"] == s["id"] and r.json()["reblogged"] is False and r.json()["reblogs_count"] == 0
+    assert (
+        r.json()["id"] == s["id"]
+        and r.json()["reblogged"] is False
+        and r.json()["reblogs_count"] == 0
+    )
     assert (await row_counts(app))["statuses"] == 1
 
 
@@ -606,7 +695,9 @@ async def test_reblog__bad_visibility__422(app, client, make_user, post):
     bob = await make_user("bob")
     s = await post(alice, "x")
     before = await row_counts(app)
-    r = await client.post(f"/api/v1/statuses/{s['id']}/reblog", json={"visibility": "direct"}, headers=bob.headers)
+    r = await client.post(
+        f"/api/v1/statuses/{s['id']}/reblog", json={"visibility": "direct"}, headers=bob.headers
+    )
     assert r.status_code == 422
     assert await row_counts(app) == before
 
@@ -650,8 +741,12 @@ async def test_bookmark__needs_bookmark_scope(client, make_user, post):
     alice = await make_user("alice")
     bob = await make_user("bob", scopes="read write:favourites")
     s = await post(alice, "x")
-    assert (await client.post(f"/api/v1/statuses/{s['id']}/bookmark", headers=bob.headers)).status_code == 403
-    assert (await client.post(f"/api/v1/statuses/{s['id']}/favourite", headers=bob.headers)).status_code == 200
+    assert (
+        await client.post(f"/api/v1/statuses/{s['id']}/bookmark", headers=bob.headers)
+    ).status_code == 403
+    assert (
+        await client.post(f"/api/v1/statuses/{s['id']}/favourite", headers=bob.headers)
+    ).status_code == 200
 
 
 async def test_pin__own_posts_up_to_max_pins(app, client, make_user, post, settings):
@@ -676,25 +771,44 @@ async def test_pin__direct_or_reblog__422(client, make_user, post):
     alice = await make_user("alice")
     bob = await make_user("bob")
     d = await post(alice, "@bob hi", visibility="direct")
-    assert (await client.post(f"/api/v1/statuses/{d['id']}/pin", headers=alice.headers)).status_code == 422
+    assert (
+        await client.post(f"/api/v1/statuses/{d['id']}/pin", headers=alice.headers)
+    ).status_code == 422
     s = await post(bob, "x")
     rb = (await client.post(f"/api/v1/statuses/{s['id']}/reblog", headers=alice.headers)).json()
-    assert (await client.post(f"/api/v1/statuses/{rb['id']}/pin", headers=alice.headers)).status_code == 422
+    assert (
+        await client.post(f"/api/v1/statuses/{rb['id']}/pin", headers=alice.headers)
+    ).status_code == 422
 
 
 async def test_pin__needs_write_accounts_scope(client, make_user, post):
     alice = await make_user("alice", scopes="read write:statuses")
     s = await post(alice, "x")
-    assert (await client.post(f"/api/v1/statuses/{s['id']}/pin", headers=alice.headers)).status_code == 403
+    assert (
+        await client.post(f"/api/v1/statuses/{s['id']}/pin", headers=alice.headers)
+    ).status_code == 403
 
 
 @pytest.mark.parametrize(
     ("method", "suffix"),
-    [("get", ""), ("get", "/context"), ("get", "/history"), ("get", "/favourited_by"), ("get", "/reblogged_by"),
-     ("post", "/favourite"), ("post", "/reblog"), ("post", "/bookmark"), ("post", "/unfavourite"),
-     ("post", "/unreblog"), ("post", "/unbookmark"), ("post", "/pin")],
+    [
+        ("get", ""),
+        ("get", "/context"),
+        ("get", "/history"),
+        ("get", "/favourited_by"),
+        ("get", "/reblogged_by"),
+        ("post", "/favourite"),
+        ("post", "/reblog"),
+        ("post", "/bookmark"),
+        ("post", "/unfavourite"),
+        ("post", "/unreblog"),
+        ("post", "/unbookmark"),
+        ("post", "/pin"),
+    ],
 )
-async def test_private_status__hidden_from_non_follower_everywhere(app, client, make_user, post, method, suffix):
+async def test_private_status__hidden_from_non_follower_everywhere(
+    app, client, make_user, post, method, suffix
+):
     alice = await make_user("alice")
     bob = await make_user("bob")
     s = await post(alice, "followers only", visibility="private")
@@ -716,7 +830,9 @@ async def test_interactions__missing_token__401(client, make_user, post, suffix)
 @pytest.mark.parametrize("suffix", ["/favourite", "/reblog", "/bookmark", "/pin", "/unfavourite"])
 async def test_interactions__unknown_id__404(client, make_user, suffix):
     alice = await make_user("alice")
-    assert (await client.post(f"/api/v1/statuses/4242{suffix}", headers=alice.headers)).status_code == 404
+    assert (
+        await client.post(f"/api/v1/statuses/4242{suffix}", headers=alice.headers)
+    ).status_code == 404
 
 
 async def test_direct_status__interactions_only_for_mentioned(client, make_user, post):
@@ -724,9 +840,15 @@ async def test_direct_status__interactions_only_for_mentioned(client, make_user,
     bob = await make_user("bob")
     carol = await make_user("carol")
     d = await post(alice, "@bob secret", visibility="direct")
-    assert (await client.post(f"/api/v1/statuses/{d['id']}/favourite", headers=carol.headers)).status_code == 404
-    assert (await client.post(f"/api/v1/statuses/{d['id']}/favourite", headers=bob.headers)).status_code == 200
-    assert (await client.post(f"/api/v1/statuses/{d['id']}/reblog", headers=bob.headers)).status_code == 403
+    assert (
+        await client.post(f"/api/v1/statuses/{d['id']}/favourite", headers=carol.headers)
+    ).status_code == 404
+    assert (
+        await client.post(f"/api/v1/statuses/{d['id']}/favourite", headers=bob.headers)
+    ).status_code == 200
+    assert (
+        await client.post(f"/api/v1/statuses/{d['id']}/reblog", headers=bob.headers)
+    ).status_code == 403
     r = await client.get(f"/api/v1/statuses/{d['id']}/favourited_by", headers=carol.headers)
     assert r.status_code == 404
 
@@ -737,9 +859,13 @@ async def test_reblog_of_hidden_original__hidden_too(app, client, make_user, pos
     carol = await make_user("carol")
     s = await post(alice, "public")
     rb = (await client.post(f"/api/v1/statuses/{s['id']}/reblog", headers=carol.headers)).json()
-    assert (await client.get(f"/api/v1/statuses/{rb['id']}", headers=bob.headers)).status_code == 200
+    assert (
+        await client.get(f"/api/v1/statuses/{rb['id']}", headers=bob.headers)
+    ).status_code == 200
     await block(app, alice, bob)
-    assert (await client.get(f"/api/v1/statuses/{rb['id']}", headers=bob.headers)).status_code == 404
+    assert (
+        await client.get(f"/api/v1/statuses/{rb['id']}", headers=bob.headers)
+    ).status_code == 404
     r = await client.get("/api/v1/statuses", params={"id[]": rb["id"]}, headers=bob.headers)
     assert r.json() == []
     r = await client.get("/api/v1/statuses", params={"id[]": rb["id"]})

@@ -9,7 +9,15 @@ import nh3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chaupal.lib.text import count_chars, normalize, parse, plain_html, render_html, sanitize, tag_key
+from chaupal.lib.text import (
+    count_chars,
+    normalize,
+    parse,
+    plain_html,
+    render_html,
+    sanitize,
+    tag_key,
+)
 
 BASE = "https://chaupal.test"
 URLS = {("alice", ""): f"{BASE}/@alice", ("bob", "example.org"): "https://example.org/@bob"}
@@ -33,7 +41,13 @@ def test_hashtags__devanagari_with_matras_and_virama():
 
 
 def test_hashtags__other_scripts():
-    assert parse("#தமிழ் #বাংলা #日本語 #Ελλάδα #مرحبا").tags == ["தமிழ்", "বাংলা", "日本語", "Ελλάδα", "مرحبا"]
+    assert parse("#தமிழ் #বাংলা #日本語 #Ελλάδα #مرحبا").tags == [
+        "தமிழ்",
+        "বাংলা",
+        "日本語",
+        "Ελλάδα",
+        "مرحبا",
+    ]
 
 
 def test_hashtags__hinglish_mixed():
@@ -71,7 +85,10 @@ def test_hashtags__trailing_joiner_not_part_of_tag():
 
 
 def test_mentions__local_and_remote():
-    assert parse("hi @alice and @Bob@Example.org.").mentions == [("alice", ""), ("Bob", "example.org")]
+    assert parse("hi @alice and @Bob@Example.org.").mentions == [
+        ("alice", ""),
+        ("Bob", "example.org"),
+    ]
 
 
 def test_mentions__not_inside_emails_or_words():
@@ -102,7 +119,9 @@ def test_links__query_string_kept():
 
 
 def test_links__balanced_parentheses_kept_unbalanced_dropped():
-    assert kinds("https://en.wikipedia.org/wiki/Foo_(bar)") == [("url", "https://en.wikipedia.org/wiki/Foo_(bar)")]
+    assert kinds("https://en.wikipedia.org/wiki/Foo_(bar)") == [
+        ("url", "https://en.wikipedia.org/wiki/Foo_(bar)")
+    ]
     assert kinds("(see https://example.org/x)") == [("url", "https://example.org/x")]
 
 
@@ -146,12 +165,12 @@ def test_html_in_text_is_escaped():
 
 def test_xss_attempts_stay_inert():
     for attack in [
-        '<img src=x onerror=alert(1)>',
+        "<img src=x onerror=alert(1)>",
         'https://example.org/"onmouseover="alert(1)',
         "https://example.org/<script>",
         "#<script>alert(1)</script>",
         "@alice<svg/onload=alert(1)>",
-        'javascript:alert(1)//https://x.org',
+        "javascript:alert(1)//https://x.org",
         "<a href='javascript:alert(1)'>x</a>",
     ]:
         out = html_of(attack)
@@ -194,8 +213,26 @@ def test_count__emoji_sequences_one_each():
 # --- properties ----------------------------------------------------------------------------
 
 ALPHABET = st.sampled_from(
-    list("abcXYZ019 _-.,!?()[]<>&\"'/:;=@#\n\r\t") + ["https://", "http://", "www.", ".org", "भारत", "ि",
-     "्", "\u200c", "\u200d", "日本", "👍", "\u0301", "<script>", "javascript:", "&amp;", "#भारत", "@alice"]
+    list("abcXYZ019 _-.,!?()[]<>&\"'/:;=@#\n\r\t")
+    + [
+        "https://",
+        "http://",
+        "www.",
+        ".org",
+        "भारत",
+        "ि",
+        "्",
+        "\u200c",
+        "\u200d",
+        "日本",
+        "👍",
+        "\u0301",
+        "<script>",
+        "javascript:",
+        "&amp;",
+        "#भारत",
+        "@alice",
+    ]
 )
 TEXTS = st.lists(ALPHABET, max_size=40).map("".join) | st.text(max_size=200)
 CHECKS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -206,8 +243,17 @@ CHECKS = settings(max_examples=300, deadline=None, suppress_health_check=[Health
 def test_property__never_raises_and_output_is_a_fixed_point_of_nh3(text: str):
     out = html_of(text)
     assert sanitize(out) == out
-    assert nh3.clean(out, link_rel=None, attributes={"a": {"href", "rel", "target", "translate", "class"},
-                                                      "span": {"class", "translate"}}) == out
+    assert (
+        nh3.clean(
+            out,
+            link_rel=None,
+            attributes={
+                "a": {"href", "rel", "target", "translate", "class"},
+                "span": {"class", "translate"},
+            },
+        )
+        == out
+    )
     assert count_chars(text) >= 0
 
 

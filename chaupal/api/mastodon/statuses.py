@@ -5,31 +5,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import String, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from chaupal.access import access_status, not_filtered_clause, visible_clause
-from chaupal.actions import interactions
 from chaupal.actions.statuses import check_create_status, check_edit_status, do_delete_status
 from chaupal.api.deps import (
-    MaybeReadAccounts,
     MaybeReadStatuses,
     ReadStatuses,
     SessionDep,
     SettingsDep,
-    WriteAccounts,
-    WriteBookmarks,
-    WriteFavourites,
     WriteStatuses,
 )
-from chaupal.api.paging import apply_page, finish, page_from, set_link
+from chaupal.api.mastodon.status_interactions import router as interactions_router
 from chaupal.api.params import parse, query_params, validate
-from chaupal.config import Settings
 from chaupal.errors import not_found, unprocessable
-from chaupal.models import Account, Favourite, Status, StatusEdit
+from chaupal.models import Account, Status, StatusEdit
 from chaupal.render import iso
 from chaupal.render.accounts import render_account
 from chaupal.render.statuses import render_status, render_statuses
@@ -62,19 +56,15 @@ class StatusEditIn(BaseModel):
     poll: dict[str, Any] | None = None
 
 
-class ReblogIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    visibility: str | None = None
-
-
 class ManyIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     id: list[str] | str = []
 
 
-def _refuse_unsupported(media_ids: list[Any] | None, poll: Any, scheduled_at: str | None = None) -> None:
+def _refuse_unsupported(
+    media_ids: list[Any] | None, poll: Any, scheduled_at: str | None = None
+) -> None:
     if media_ids:
         raise unprocessable("media is not supported yet")
     if poll:
@@ -101,7 +91,9 @@ async def _own(session: AsyncSession, auth: Any, status_id: str) -> Status:
 
 
 @router.post("")
-async def create_status(request: Request, session: SessionDep, settings: SettingsDep, auth: WriteStatuses) -> Any:
+async def create_status(
+    request: Request, session: SessionDep, settings: SettingsDep, auth: WriteStatuses
+) -> Any:
     body = await parse(request, StatusCreate)
     _refuse_unsupported(body.media_ids, body.poll, body.scheduled_at)
     reply_to: int | None = None
@@ -127,7 +119,9 @@ async def create_status(request: Request, session: SessionDep, settings: Setting
 
 
 @router.get("")
-async def get_statuses(request: Request, session: SessionDep, settings: SettingsDep, auth: MaybeReadStatuses) -> Any:
+async def get_statuses(
+    request: Request, session: SessionDep, settings: SettingsDep, auth: MaybeReadStatuses
+) -> Any:
     raw = validate(ManyIn, query_params(request)).id
     ids_raw = [raw] if isinstance(raw, str) else raw
     if len(ids_raw) > settings.page_statuses_max:
@@ -150,7 +144,9 @@ async def get_statuses(request: Request, session: SessionDep, settings: Settings
         exists().where(original.id == Status.reblog_of_id, visible_clause(viewer_id, original)),
     )
     rows = (
-        await session.scalars(select(Status).where(Status.id.in_(ids), visible_clause(viewer_id), original_ok))
+        await session.scalars(
+            select(Status).where(Status.id.in_(ids), visible_clause(viewer_id), original_ok)
+        )
     ).all()
     by_id = {s.id: s for s in rows}
     ordered = [by_id[i] for i in ids if i in by_id]
@@ -158,7 +154,9 @@ async def get_statuses(request: Request, session: SessionDep, settings: Settings
 
 
 @router.get("/{status_id}")
-async def get_status(status_id: str, session: SessionDep, settings: SettingsDep, auth: MaybeReadStatuses) -> Any:
+async def get_status(
+    status_id: str, session: SessionDep, settings: SettingsDep, auth: MaybeReadStatuses
+) -> Any:
     viewer_id = _viewer_id(auth)
     status = await access_status(session, viewer_id, status_id)
     if status.reblog_of_id is not None:  # a reblog shows its original: that must be visible too
@@ -167,7 +165,9 @@ async def get_status(status_id: str, session: SessionDep, settings: SettingsDep,
 
 
 @router.delete("/{status_id}")
-async def delete_status(status_id: str, session: SessionDep, settings: SettingsDep, auth: WriteStatuses) -> Any:
+async def delete_status(
+    status_id: str, session: SessionDep, settings: SettingsDep, auth: WriteStatuses
+) -> Any:
     status = await _own(session, auth, status_id)
     data = await render_status(session, settings, status, auth.account.id, with_source=True)
     await do_delete_status(session, status)
@@ -176,7 +176,11 @@ async def delete_status(status_id: str, session: SessionDep, settings: SettingsD
 
 @router.put("/{status_id}")
 async def edit_status(
-    status_id: str, request: Request, session: SessionDep, settings: SettingsDep, auth: WriteStatuses
+    status_id: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    auth: WriteStatuses,
 ) -> Any:
     status = await _own(session, auth, status_id)
     body = await parse(request, StatusEditIn)
@@ -195,14 +199,18 @@ async def edit_status(
 
 
 @router.get("/{status_id}/history")
-async def status_history(status_id: str, session: SessionDep, settings: SettingsDep, auth: MaybeReadStatuses) -> Any:
+async def status_history(
+    status_id: str, session: SessionDep, settings: SettingsDep, auth: MaybeReadStatuses
+) -> Any:
     status = await access_status(session, _viewer_id(auth), status_id)
     account = await session.get(Account, status.account_id)
     assert account is not None
     account_json = render_account(settings, account)
     edits = (
         await session.scalars(
-            select(StatusEdit).where(StatusEdit.status_id == status.id).order_by(StatusEdit.created_at, StatusEdit.id)
+            select(StatusEdit)
+            .where(StatusEdit.status_id == status.id)
+            .order_by(StatusEdit.created_at, StatusEdit.id)
         )
     ).all()
     versions: list[Any] = list(edits) or [status]
@@ -211,7 +219,11 @@ async def status_history(status_id: str, session: SessionDep, settings: Settings
             "content": v.content,
             "spoiler_text": v.spoiler_text,
             "sensitive": v.sensitive,
-            "created_at": iso(v.created_at if isinstance(v, StatusEdit) else (status.edited_at or status.created_at)),
+            "created_at": iso(
+                v.created_at
+                if isinstance(v, StatusEdit)
+                else (status.edited_at or status.created_at)
+            ),
             "account": account_json,
             "poll": None,
             "media_attachments": [],
@@ -234,7 +246,9 @@ def _pad(dialect: str, column: Any) -> Any:
     return func.lpad(cast(column, String), 20, "0")
 
 
-async def _ancestors(session: AsyncSession, status: Status, viewer_id: int | None, limit: int) -> list[Status]:
+async def _ancestors(
+    session: AsyncSession, status: Status, viewer_id: int | None, limit: int
+) -> list[Status]:
     if status.in_reply_to_id is None:
         return []
     up = (
@@ -243,8 +257,9 @@ async def _ancestors(session: AsyncSession, status: Status, viewer_id: int | Non
         .cte("ancestors", recursive=True)
     )
     up = up.union_all(
-        select(Status.id, Status.in_reply_to_id, (up.c.depth + 1).label("depth"))
-        .where(Status.id == up.c.in_reply_to_id, up.c.depth < limit)
+        select(Status.id, Status.in_reply_to_id, (up.c.depth + 1).label("depth")).where(
+            Status.id == up.c.in_reply_to_id, up.c.depth < limit
+        )
     )
     stmt = (
         select(Status)
@@ -265,8 +280,11 @@ async def _descendants(
         .cte("descendants", recursive=True)
     )
     down = down.union_all(
-        select(Status.id, (down.c.path + "/" + _pad(dialect, Status.id)).label("path"), (down.c.depth + 1))
-        .where(Status.in_reply_to_id == down.c.id, down.c.depth < limit)
+        select(
+            Status.id,
+            (down.c.path + "/" + _pad(dialect, Status.id)).label("path"),
+            (down.c.depth + 1),
+        ).where(Status.in_reply_to_id == down.c.id, down.c.depth < limit)
     )
     stmt = (
         select(Status)
@@ -279,7 +297,9 @@ async def _descendants(
 
 
 @router.get("/{status_id}/context")
-async def status_context(status_id: str, session: SessionDep, settings: SettingsDep, auth: MaybeReadStatuses) -> Any:
+async def status_context(
+    status_id: str, session: SessionDep, settings: SettingsDep, auth: MaybeReadStatuses
+) -> Any:
     viewer_id = _viewer_id(auth)
     status = await access_status(session, viewer_id, status_id)
     if viewer_id is None:
@@ -294,99 +314,4 @@ async def status_context(status_id: str, session: SessionDep, settings: Settings
     return {"ancestors": rendered[: len(ancestors)], "descendants": rendered[len(ancestors) :]}
 
 
-async def _render(session: AsyncSession, settings: Settings, status: Status, auth: Any) -> Any:
-    return await render_status(session, settings, status, auth.account.id)
-
-
-@router.post("/{status_id}/favourite")
-async def favourite(status_id: str, session: SessionDep, settings: SettingsDep, auth: WriteFavourites) -> Any:
-    status = await access_status(session, auth.account.id, status_id)
-    return await _render(session, settings, await interactions.check_favourite(session, auth.account, status), auth)
-
-
-@router.post("/{status_id}/unfavourite")
-async def unfavourite(status_id: str, session: SessionDep, settings: SettingsDep, auth: WriteFavourites) -> Any:
-    status = await access_status(session, auth.account.id, status_id)
-    return await _render(session, settings, await interactions.do_unfavourite(session, auth.account, status), auth)
-
-
-@router.post("/{status_id}/reblog")
-async def reblog(
-    status_id: str, request: Request, session: SessionDep, settings: SettingsDep, auth: WriteStatuses
-) -> Any:
-    body = await parse(request, ReblogIn)
-    status = await access_status(session, auth.account.id, status_id)
-    result = await interactions.check_reblog(session, settings, auth.account, status, body.visibility or "public")
-    return await _render(session, settings, result, auth)
-
-
-@router.post("/{status_id}/unreblog")
-async def unreblog(status_id: str, session: SessionDep, settings: SettingsDep, auth: WriteStatuses) -> Any:
-    status = await access_status(session, auth.account.id, status_id)
-    original = await interactions.do_unreblog(session, auth.account, status)
-    return await _render(session, settings, original, auth)
-
-
-@router.post("/{status_id}/bookmark")
-async def bookmark(status_id: str, session: SessionDep, settings: SettingsDep, auth: WriteBookmarks) -> Any:
-    status = await access_status(session, auth.account.id, status_id)
-    return await _render(session, settings, await interactions.do_bookmark(session, auth.account, status), auth)
-
-
-@router.post("/{status_id}/unbookmark")
-async def unbookmark(status_id: str, session: SessionDep, settings: SettingsDep, auth: WriteBookmarks) -> Any:
-    status = await access_status(session, auth.account.id, status_id)
-    return await _render(session, settings, await interactions.do_unbookmark(session, auth.account, status), auth)
-
-
-@router.post("/{status_id}/pin")
-async def pin(status_id: str, session: SessionDep, settings: SettingsDep, auth: WriteAccounts) -> Any:
-    status = await access_status(session, auth.account.id, status_id)
-    return await _render(session, settings, await interactions.check_pin(session, settings, auth.account, status), auth)
-
-
-@router.post("/{status_id}/unpin")
-async def unpin(status_id: str, session: SessionDep, settings: SettingsDep, auth: WriteAccounts) -> Any:
-    status = await access_status(session, auth.account.id, status_id)
-    return await _render(session, settings, await interactions.do_unpin(session, auth.account, status), auth)
-
-
-async def _account_page(
-    request: Request, response: Response, session: AsyncSession, settings: Settings, stmt: Any, cursor: Any
-) -> list[dict[str, Any]]:
-    page = page_from(request, settings.page_accounts_default, settings.page_accounts_max)
-    rows = finish((await session.execute(apply_page(stmt, cursor, page))).all(), page)
-    set_link(request, response, [row[0] for row in rows])
-    return [render_account(settings, row[1]) for row in rows]
-
-
-@router.get("/{status_id}/favourited_by")
-async def favourited_by(
-    status_id: str, request: Request, response: Response, session: SessionDep, settings: SettingsDep,
-    auth: MaybeReadAccounts,
-) -> Any:
-    status = await access_status(session, _viewer_id(auth), status_id)
-    stmt = (
-        select(Favourite.id, Account)
-        .join(Account, Account.id == Favourite.account_id)
-        .where(Favourite.status_id == status.id, Account.suspended_at.is_(None))
-    )
-    return await _account_page(request, response, session, settings, stmt, Favourite.id)
-
-
-@router.get("/{status_id}/reblogged_by")
-async def reblogged_by(
-    status_id: str, request: Request, response: Response, session: SessionDep, settings: SettingsDep,
-    auth: MaybeReadAccounts,
-) -> Any:
-    status = await access_status(session, _viewer_id(auth), status_id)
-    stmt = (  # only distributed reblogs, as Mastodon lists them
-        select(Status.id, Account)
-        .join(Account, Account.id == Status.account_id)
-        .where(
-            Status.reblog_of_id == status.id,
-            Status.visibility.in_(("public", "unlisted")),
-            Account.suspended_at.is_(None),
-        )
-    )
-    return await _account_page(request, response, session, settings, stmt, Status.id)
+router.include_router(interactions_router)  # favourite, reblog, bookmark, pin and their lists
