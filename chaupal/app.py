@@ -13,7 +13,8 @@ from fastapi.responses import JSONResponse
 
 from chaupal.config import Settings
 from chaupal.db import make_engine, make_sessionmaker
-from chaupal.errors import error_body, install_error_handlers
+from chaupal.errors import BodyTooLarge, error_body, install_error_handlers
+from chaupal.media import media_body_limit
 from chaupal.ratelimit import RateLimiter
 from chaupal.security import digest
 
@@ -57,7 +58,10 @@ class LimitsMiddleware:
             await resp(scope, receive, send)
             return
         length = headers.get("content-length")
-        limit_bytes = self.settings.max_request_body_bytes
+        limit_bytes = (
+            media_body_limit(self.settings, scope.get("path", ""))
+            or self.settings.max_request_body_bytes
+        )
         if length is not None:
             try:
                 too_big = int(length) > limit_bytes
@@ -76,7 +80,7 @@ class LimitsMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit_bytes:
-                    raise _BodyTooLarge
+                    raise BodyTooLarge
             return message
 
         rate_headers: list[tuple[bytes, bytes]] = []
@@ -99,22 +103,20 @@ class LimitsMiddleware:
 
         async def send_with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start" and rate_headers:
-                message["headers"] = list(message.get("headers", [])) + rate_headers
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in rate_headers if k not in present]
+                message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
         try:
             await self.app(scope, limited_receive, send_with_headers)
-        except _BodyTooLarge:
+        except BodyTooLarge:
             resp = JSONResponse(error_body("Request body too large"), status_code=413)
             await resp(scope, receive, send)
 
 
 def _has_nul(query_string: bytes) -> bool:
     return b"%00" in query_string or b"\x00" in query_string
-
-
-class _BodyTooLarge(Exception):
-    pass
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

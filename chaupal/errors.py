@@ -35,6 +35,13 @@ class ApiError(Exception):
         self.details = details
 
 
+class BodyTooLarge(ApiError):
+    """Raised while a body is being read past `max_request_body_bytes`."""
+
+    def __init__(self) -> None:
+        super().__init__(413, "Request body too large")
+
+
 def not_found(what: str = "Record") -> ApiError:
     return ApiError(404, f"{what} not found")
 

@@ -65,7 +65,7 @@ async def load_auth(session: AsyncSession, raw_token: str) -> Auth | None:
     token = await session.scalar(
         select(AccessToken).where(AccessToken.token_digest == digest(raw_token))
     )
-    if token is None or token.revoked_at is not None:
+    if token is None or token.revoked_at is not None or token.kind != "oauth":
         return None
     if token.expires_at is not None and token.expires_at <= utcnow():
         return None

@@ -77,6 +77,8 @@ async def body_params(request: Request) -> dict[str, Any]:
     elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         try:
             form: FormData = await request.form()
+        except ApiError:
+            raise
         except Exception:  # multipart parser errors come in several types
             raise ApiError(400, "Malformed form data in request body") from None
         result = pairs_to_dict(

@@ -102,11 +102,6 @@ async def test_sign_up_rate_limit__per_ip(settings):
         _assert_429(r, 2)
 
 
-import pytest
-
-
-@pytest.mark.xfail(strict=True, reason="LimitsMiddleware (chaupal/app.py) appends its API-bucket "
-                   "X-RateLimit-* headers even when the response already has them (sign-up 429)")
 async def test_sign_up_429__one_set_of_ratelimit_headers(settings):
     async with Limited(settings, rate_limit_sign_up=0) as c:
         app = await register_app(c)
