@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import secrets
 import uuid
 import warnings
@@ -32,13 +33,14 @@ from tests.e2e.entities import RecordingSession, assert_entity
 # TEMPORARY (session only): steps waiting for another engineer's fix, removed before the end.
 PENDING = {
     "test_preferences__mastodon_entity": "preferences lack reading:autoplay:gifs",
+    "test_media__upload_describe_attach_and_fetch": "statuses refuse media_ids (422) so far",
 }
 
 
 @pytest.fixture(autouse=True)
 def _pending(request: pytest.FixtureRequest) -> None:
     reason = PENDING.get(request.node.originalname)
-    if reason:
+    if reason and not os.environ.get("E2E_RUN_PENDING"):
         pytest.skip(f"pending: {reason}")
 
 
@@ -624,3 +626,31 @@ def test_markers_and_unread_count(followed: World) -> None:
     assert w.bob.notifications_unread_count().count == 0
     assert str(w.bob.markers_get(["notifications"])["notifications"].last_read_id) == str(latest.id)
     assert w.bob.custom_emojis() == []
+
+
+def _png(width: int = 64, height: int = 48) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 80, 20)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_media__upload_describe_attach_and_fetch(followed: World) -> None:
+    w = followed
+    media = w.alice.media_post(
+        _png(), mime_type="image/png", description="An orange square", synchronous=True
+    )
+    assert_entity(media, "MediaAttachment")
+    assert media.type == "image" and media.description == "An orange square"
+    updated = assert_entity(w.alice.media_update(media, description="Orange"), "MediaAttachment")
+    assert updated.description == "Orange"
+
+    status = assert_entity(w.alice.status_post("With a picture", media_ids=[media]), "Status")
+    assert [str(m.id) for m in status.media_attachments] == [str(media.id)]
+    seen = w.bob.status(status)
+    assert seen.media_attachments[0].description == "Orange"
+    image = httpx.get(seen.media_attachments[0].url)
+    assert image.status_code == 200 and image.headers["content-type"].startswith("image/")
