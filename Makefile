@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export CHAUPAL_DATA_DIR ?= ./var
 
-.PHONY: install run serve migrate demo test lint format migration bench clean-data
+.PHONY: install run serve migrate demo test lint format migration bench clean-data docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,3 +55,6 @@ bench: install
 
 clean-data:
 	rm -rf ./var
+
+docs: install
+	$(BIN)/python -m chaupal.cli.settings_doc docs/operations.md

@@ -164,7 +164,7 @@ def insert(
             conn.executemany(f'INSERT INTO "{table}" ({", ".join(cols)}) VALUES ({marks})', batch)
         else:
             buf = io.StringIO()
-            writer = csv.writer(buf)
+            writer = csv.writer(buf, quoting=csv.QUOTE_ALL)  # "" is an empty string, not NULL
             for row in batch:
                 writer.writerow(["t" if v is True else "f" if v is False else v for v in row])
             buf.seek(0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 
-from chaupal.demo.cast import CITIES
+from chaupal.demo.names import CITIES
 
 SCHEMES = {
     "finance": [
