@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chaupal.config import Settings
 from chaupal.db import utcnow
 from chaupal.errors import ApiError
+from chaupal.events import after_commit, discard_pending, hub_of
 from chaupal.models import AccessToken, Account, Application, User
 from chaupal.security import digest, scope_allows
 
@@ -27,8 +28,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             yield session
             await session.commit()
         except BaseException:
+            discard_pending(session)
             await session.rollback()
             raise
+        await after_commit(session, hub_of(state))  # events reach subscribers only once committed
 
 
 def get_settings(request: Request) -> Settings:
