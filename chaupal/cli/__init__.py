@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from chaupal.cli import admin, demo, serve
+from chaupal.cli import admin, demo, media, serve
 
 app = typer.Typer(
     name="chaupal",
@@ -16,6 +16,7 @@ app.command("serve")(serve.serve)
 app.command("migrate")(serve.migrate)
 app.command("demo")(demo.demo)
 app.add_typer(admin.app, name="admin")
+app.add_typer(media.app, name="media")
 
 
 def main() -> None:
