@@ -33,7 +33,7 @@ from tests.e2e.entities import RecordingSession, assert_entity
 # TEMPORARY (session only): steps waiting for another engineer's fix, removed before the end.
 PENDING = {
     "test_preferences__mastodon_entity": "preferences lack reading:autoplay:gifs",
-    "test_media__upload_describe_attach_and_fetch": "statuses refuse media_ids (422) so far",
+    "test_media__attached_to_a_status": "statuses refuse media_ids (422) so far",
 }
 
 
@@ -638,8 +638,8 @@ def _png(width: int = 64, height: int = 48) -> bytes:
     return out.getvalue()
 
 
-def test_media__upload_describe_attach_and_fetch(followed: World) -> None:
-    w = followed
+def test_media__upload_describe_and_fetch(world: World) -> None:
+    w = world
     media = w.alice.media_post(
         _png(), mime_type="image/png", description="An orange square", synchronous=True
     )
@@ -647,7 +647,16 @@ def test_media__upload_describe_attach_and_fetch(followed: World) -> None:
     assert media.type == "image" and media.description == "An orange square"
     updated = assert_entity(w.alice.media_update(media, description="Orange"), "MediaAttachment")
     assert updated.description == "Orange"
+    assert assert_entity(w.alice.media(media), "MediaAttachment").description == "Orange"
+    image = httpx.get(media.url)
+    assert image.status_code == 200 and image.headers["content-type"].startswith("image/")
+    with pytest.raises(MastodonNotFoundError):
+        w.bob.media(media)  # someone else's upload
 
+
+def test_media__attached_to_a_status(followed: World) -> None:
+    w = followed
+    media = w.alice.media_post(_png(), mime_type="image/png", description="Orange")
     status = assert_entity(w.alice.status_post("With a picture", media_ids=[media]), "Status")
     assert [str(m.id) for m in status.media_attachments] == [str(media.id)]
     seen = w.bob.status(status)
