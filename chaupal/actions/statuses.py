@@ -22,6 +22,7 @@ from chaupal.actions.status_text import (
 from chaupal.config import Settings
 from chaupal.db import utcnow
 from chaupal.errors import ApiError, not_found
+from chaupal.events import publish_on_commit
 from chaupal.lib.ids import new_id
 from chaupal.lib.text import render_html
 from chaupal.models import (
@@ -158,6 +159,11 @@ async def check_create_status(
             raise ApiError(
                 409, "Another request with this Idempotency-Key is in progress"
             ) from None
+    publish_on_commit(
+        session,
+        {"type": "status.created", "status_id": str(sid), "account_id": str(author.id),
+         "visibility": visibility},
+    )
     return status
 
 
