@@ -75,3 +75,27 @@ async def test_request_session__rolled_back_request_publishes_nothing(app, clien
         r = await client.post("/test-events/1")
         assert r.status_code == 422
         assert sub.queue.empty()
+
+
+async def test_api_status_create__publishes_status_created_after_commit(app, client, make_user):
+    alice = await make_user("alice")
+    with hub_of(app.state).subscribe() as sub:
+        r = await client.post(
+            "/api/v1/statuses", json={"status": "hello", "visibility": "private"}, headers=alice.headers
+        )
+        assert r.status_code == 200
+        event = await sub.get()
+    assert event == {
+        "type": "status.created",
+        "status_id": r.json()["id"],
+        "account_id": str(alice.account_id),
+        "visibility": "private",
+    }
+
+
+async def test_api_status_create__refused_post_publishes_nothing(app, client, make_user):
+    alice = await make_user("alice")
+    with hub_of(app.state).subscribe() as sub:
+        r = await client.post("/api/v1/statuses", json={"status": ""}, headers=alice.headers)
+        assert r.status_code == 422
+        assert sub.queue.empty()
