@@ -19,7 +19,7 @@ from chaupal.errors import not_found
 from chaupal.feeds.sql import home_timeline
 from chaupal.lib.ids import id_floor
 from chaupal.lib.text import tag_key as text_tag_key
-from chaupal.models import Status, StatusTag, Tag
+from chaupal.models import MediaAttachment, Status, StatusTag, Tag
 from chaupal.render.statuses import render_statuses, tag_url
 
 router = APIRouter()
@@ -80,9 +80,7 @@ def _public_stmt(params: PublicParams, viewer_id: int | None) -> Any:
     elif params.remote and not params.local:
         stmt = stmt.where(Status.local.is_(False))
     if params.only_media:
-        # Media attachments arrive with issue 3; until then no status has media, so
-        # only_media=true is an honest empty list rather than an unfiltered one.
-        stmt = stmt.where(Status.id.is_(None))
+        stmt = stmt.where(exists().where(MediaAttachment.status_id == Status.id))
     return stmt
 
 
