@@ -27,7 +27,16 @@ from chaupal.api.mastodon.account_relations import IdsParams, Params, account_id
 from chaupal.api.paging import apply_page, finish, page_from, set_link
 from chaupal.api.params import parse
 from chaupal.errors import not_found
-from chaupal.models import Account, Block, Follow, Status, StatusPin, StatusTag, Tag
+from chaupal.models import (
+    Account,
+    Block,
+    Follow,
+    MediaAttachment,
+    Status,
+    StatusPin,
+    StatusTag,
+    Tag,
+)
 from chaupal.render.accounts import render_account
 from chaupal.render.statuses import render_statuses
 
@@ -170,12 +179,10 @@ async def account_statuses(
     params = await parse(request, StatusesParams)
     page = page_from(request, settings.page_statuses_default, settings.page_statuses_max)
     viewer_id = viewer_of(auth)
-    if params.only_media:
-        # Media attachments arrive with issue 3; until then no status has any, so the honest
-        # answer to only_media=true is an empty list (not an unfiltered one).
-        return []
     original = aliased(Status)
     stmt = select(Status).where(Status.account_id == account.id, visible_clause(viewer_id))
+    if params.only_media:  # reblogs carry no media of their own, so they drop out too
+        stmt = stmt.where(exists().where(MediaAttachment.status_id == Status.id))
     if not params.exclude_reblogs:
         # A reblog shows only when the viewer may see the original and has not blocked or
         # muted its author (Mastodon's filtered_reblogs_scope).
