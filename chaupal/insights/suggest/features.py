@@ -15,7 +15,7 @@ from chaupal.insights.suggest import scorers
 from chaupal.insights.suggest.rank import exclude_known
 from chaupal.insights.suggest.scorers import GraphOps
 
-SIGNALS = ("ppr", "co_followed", "two_hop", "followers_follow", "adamic_adar")
+SIGNALS = ("ppr", "ppr_both_ways", "co_followed", "two_hop", "followers_follow", "adamic_adar")
 FEATURES = (
     *(f"{name}_rel" for name in SIGNALS),
     *(f"{name}_rank" for name in SIGNALS),
@@ -39,6 +39,9 @@ def signals(ops: GraphOps, users: np.ndarray, config: FeatureConfig) -> dict[str
     raw = {
         "ppr": scorers.personalized_pagerank(
             ops, users, restart=config.ppr_restart, iterations=config.ppr_iterations
+        ),
+        "ppr_both_ways": scorers.personalized_pagerank(
+            ops, users, config.ppr_restart, config.ppr_iterations, both_ways=True
         ),
         "co_followed": scorers.co_followed(ops, users),
         "two_hop": scorers.two_hop(ops, users),

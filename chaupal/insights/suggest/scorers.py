@@ -29,8 +29,8 @@ class GraphOps:
     adj_t: sp.csr_matrix  # j is followed by i
     und: sp.csr_matrix  # symmetrised (follow in either direction)
     walk_t: sp.csr_matrix  # transpose of the row-normalised follow matrix (random walk)
+    both_walk_t: sp.csr_matrix  # the same for walks along edges in either direction
     back_t: sp.csr_matrix  # transpose of the row-normalised followed-by matrix
-    dangling: np.ndarray  # nodes that follow nobody
     in_deg: np.ndarray
     out_deg: np.ndarray
 
@@ -42,6 +42,7 @@ class GraphOps:
         out_deg = graph.out_degree()
         in_deg = graph.in_degree()
         walk = sp.diags(_inv(out_deg)) @ adj
+        both = sp.diags(_inv(np.diff(und.indptr).astype(np.float64))) @ und
         back = sp.diags(_inv(in_deg)) @ adj_t
         return cls(
             graph=graph,
@@ -49,8 +50,8 @@ class GraphOps:
             adj_t=adj_t,
             und=und,
             walk_t=walk.T.tocsr(),
+            both_walk_t=both.T.tocsr(),
             back_t=back.T.tocsr(),
-            dangling=out_deg == 0,
             in_deg=in_deg,
             out_deg=out_deg,
         )
@@ -97,16 +98,22 @@ def follows_you(ops: GraphOps, users: np.ndarray) -> np.ndarray:
 
 
 def personalized_pagerank(
-    ops: GraphOps, users: np.ndarray, restart: float = 0.15, iterations: int = 30
+    ops: GraphOps,
+    users: np.ndarray,
+    restart: float = 0.15,
+    iterations: int = 30,
+    both_ways: bool = False,
 ) -> np.ndarray:
     """Random walk along follow edges restarting at u with probability `restart` per step.
 
-    Mass at nodes that follow nobody returns to u. Power iteration over the whole batch at once.
+    With `both_ways` the walk also steps from an account to its followers. Mass at nodes with
+    nowhere to go returns to u. Power iteration over the whole batch at once.
     """
     n, b = ops.graph.n, len(users)
     cols = np.arange(b)
-    walk_t = ops.walk_t.astype(np.float32)
-    dangling = ops.dangling.astype(np.float32)
+    walk_t = (ops.both_walk_t if both_ways else ops.walk_t).astype(np.float32)
+    stuck = np.asarray(walk_t.sum(axis=0)).ravel() == 0
+    dangling = stuck.astype(np.float32)
     x = np.zeros((n, b), dtype=np.float32)
     x[users, cols] = 1.0
     for _ in range(iterations):
