@@ -10,10 +10,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from chaupal.insights.suggest import FollowGraph, Suggester, fit_blend, suggest
 from chaupal.insights.suggest.cli import suggest_command
+from chaupal.insights.suggest.core import Suggester, fit_blend, suggest
 from chaupal.insights.suggest.evaluate import evaluate, split_follows
-from chaupal.insights.suggest.graph import parse_follows
+from chaupal.insights.suggest.graph import FollowGraph, parse_follows
 from chaupal.insights.suggest.rank import top_k
 from chaupal.insights.suggest.scorers import GraphOps, popularity
 

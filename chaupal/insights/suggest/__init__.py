@@ -1,7 +1,3 @@
 """Who-to-follow: graph signals (PPR, SALSA, Adamic-Adar, co-follows, follow-back) blended by a
-listwise ranker learned from the graph's own follows. Pure functions over an edge list."""
-
-from chaupal.insights.suggest.core import Suggester, fit_blend, suggest
-from chaupal.insights.suggest.graph import FollowGraph, read_follows
-
-__all__ = ["FollowGraph", "Suggester", "fit_blend", "read_follows", "suggest"]
+listwise ranker learned from the graph's own follows. Pure functions over an edge list; the entry
+point is `chaupal.insights.suggest.core.suggest`. Nothing heavy is imported here (CLI start-up)."""

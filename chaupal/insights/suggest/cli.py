@@ -7,9 +7,6 @@ from typing import Annotated
 
 import typer
 
-from chaupal.insights.suggest.core import suggest
-from chaupal.insights.suggest.graph import parse_follows
-
 
 def read_users(path: Path) -> list[str]:
     """One user id per line; blank lines are skipped."""
@@ -31,6 +28,9 @@ def suggest_command(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the split the blend learns on.")] = 0,
 ) -> None:
     """Print `user<TAB>id1,id2,...` per user: accounts to follow, never itself or already followed."""
+    from chaupal.insights.suggest.core import suggest  # numpy/scipy only when the command runs
+    from chaupal.insights.suggest.graph import parse_follows
+
     with open(follows, encoding="utf-8") as handle:
         try:
             edges = parse_follows(handle)
