@@ -1,0 +1,46 @@
+"""`chaupal insights ...`: offline insight commands (sentiment classification; more to come)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Insights: sentiment and other offline analyses.", no_args_is_help=True)
+
+BATCH = 4096
+
+
+@app.callback()
+def insights() -> None:
+    """Insights: sentiment and other offline analyses."""
+
+
+@app.command("classify")
+def classify(
+    in_file: Annotated[
+        Path | None,
+        typer.Option("--in", exists=True, dir_okay=False, help="Text file, one post per line."),
+    ] = None,
+) -> None:
+    """Print one sentiment label (negative, neutral, positive) per input line.
+
+    Reads FILE, or standard input when --in is not given. An empty line is labelled neutral.
+    """
+    from chaupal.insights.sentiment import classify as classify_texts
+
+    stream = in_file.open(encoding="utf-8") if in_file else sys.stdin
+    try:
+        batch: list[str] = []
+        for line in stream:
+            batch.append(line.rstrip("\r\n"))
+            if len(batch) == BATCH:
+                sys.stdout.write("".join(f"{label}\n" for label in classify_texts(batch)))
+                batch = []
+        if batch:
+            sys.stdout.write("".join(f"{label}\n" for label in classify_texts(batch)))
+    finally:
+        if in_file:
+            stream.close()
