@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from chaupal.cli import admin, demo, media, serve
+from chaupal.cli import admin, demo, insights, media, serve
 
 app = typer.Typer(
     name="chaupal",
@@ -17,6 +17,7 @@ app.command("migrate")(serve.migrate)
 app.command("demo")(demo.demo)
 app.add_typer(admin.app, name="admin")
 app.add_typer(media.app, name="media")
+app.add_typer(insights.app, name="insights")
 
 
 def main() -> None:
