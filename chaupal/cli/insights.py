@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from chaupal.insights.suggest.cli import suggest_command
+
 app = typer.Typer(help="Insights: sentiment and other offline analyses.", no_args_is_help=True)
 
 BATCH = 4096
@@ -44,3 +46,6 @@ def classify(
     finally:
         if in_file:
             stream.close()
+
+
+app.command("suggest")(suggest_command)
