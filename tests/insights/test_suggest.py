@@ -10,7 +10,6 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from chaupal.insights.suggest.cli import suggest_command
 from chaupal.insights.suggest.core import Suggester, fit_blend, suggest
 from chaupal.insights.suggest.evaluate import evaluate, split_follows
 from chaupal.insights.suggest.graph import FollowGraph, parse_follows
@@ -109,12 +108,8 @@ def test_parse_follows__header_row_is_optional() -> None:
 
 @pytest.fixture
 def cli() -> typer.Typer:
-    app = typer.Typer()
-    app.command("suggest")(suggest_command)
-
-    @app.callback()
-    def _root() -> None:
-        """Group, so the command is invoked by name as under `chaupal insights`."""
+    """The real `chaupal` command line; commands below run as `chaupal insights suggest ...`."""
+    from chaupal.cli import app
 
     return app
 
@@ -136,7 +131,7 @@ def test_suggest_cli__prints_user_tab_k_ids__with_or_without_header(
 
     outputs = []
     for follows in (plain, headed):
-        args = ["suggest", "--follows", str(follows), "--users", str(users), "--k", "4"]
+        args = ["insights", "suggest", "--follows", str(follows), "--users", str(users), "--k", "4"]
         result = runner.invoke(cli, args)
         assert result.exit_code == 0, result.output
         outputs.append(result.output)
@@ -157,7 +152,7 @@ def test_suggest_cli__k_option__sets_list_length(cli: typer.Typer, tmp_path: Pat
     follows = _write(tmp_path / "f.tsv", [f"{a}\t{b}" for a, b in planted_graph(1, 3, 20)])
     users = _write(tmp_path / "users.txt", ["u1", "u2"])
     result = CliRunner().invoke(
-        cli, ["suggest", "--follows", str(follows), "--users", str(users), "--k", "7"]
+        cli, ["insights", "suggest", "--follows", str(follows), "--users", str(users), "--k", "7"]
     )
     assert result.exit_code == 0, result.output
     assert [len(line.split("\t")[1].split(",")) for line in result.output.splitlines()] == [7, 7]
@@ -166,5 +161,7 @@ def test_suggest_cli__k_option__sets_list_length(cli: typer.Typer, tmp_path: Pat
 def test_suggest_cli__malformed_follows__usage_error(cli: typer.Typer, tmp_path: Path) -> None:
     follows = _write(tmp_path / "f.tsv", ["1 2"])
     users = _write(tmp_path / "users.txt", ["1"])
-    result = CliRunner().invoke(cli, ["suggest", "--follows", str(follows), "--users", str(users)])
+    result = CliRunner().invoke(
+        cli, ["insights", "suggest", "--follows", str(follows), "--users", str(users)]
+    )
     assert result.exit_code == 2
