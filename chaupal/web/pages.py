@@ -1,20 +1,19 @@
-"""Web pages: the landing page, static files and robots.txt; includes sign-in and settings
-(chaupal/web/auth.py). The full web app is a later issue."""
+"""The web app's router: every page module, static files and robots.txt."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import FileResponse, PlainTextResponse, Response
 
-from chaupal.api.deps import SessionDep
 from chaupal.errors import not_found
-from chaupal.web import auth
-from chaupal.web.session import WEB_DIR, current_web_user, render
+from chaupal.web import auth, discover, posts, profiles, signup, stream, timelines
+from chaupal.web.session import WEB_DIR
 
 router = APIRouter()
-router.include_router(auth.router)
+for module in (auth, signup, timelines, discover, stream, profiles, posts):
+    router.include_router(module.router)  # profiles before posts: /@user/followers is not a post
 
 STATIC_DIR = (WEB_DIR / "static").resolve()
 ROBOTS = """User-agent: *
@@ -22,13 +21,8 @@ Disallow: /oauth/
 Disallow: /auth/
 Disallow: /settings/
 Disallow: /api/
+Disallow: /web/
 """
-
-
-@router.get("/")
-async def landing(request: Request, session: SessionDep) -> Response:
-    web_user = await current_web_user(request, session)
-    return render(request, "landing.html", {"web_user": web_user})
 
 
 @router.get("/robots.txt")
@@ -42,5 +36,6 @@ async def static(path: str) -> Response:
     if not target.is_relative_to(STATIC_DIR) or not target.is_file():
         raise not_found()
     return FileResponse(
-        Path(target), headers={"Cache-Control": "public, max-age=86400"}
+        Path(target),
+        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
     )

@@ -27,7 +27,17 @@ WEB_DIR = Path(__file__).parent
 
 @functools.cache
 def templates() -> Jinja2Templates:
-    return Jinja2Templates(directory=str(WEB_DIR / "templates"))
+    from chaupal.web.filters import install
+
+    tpl = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+    install(tpl.env)
+    return tpl
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https: http:; "
+    "media-src 'self' https: http:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 @dataclass
@@ -111,6 +121,7 @@ def render(
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Content-Security-Policy"] = CSP
     if new_anon:
         set_cookie(request, response, ANON_COOKIE, new_anon, 3600 * 24)
     return response

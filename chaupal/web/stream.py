@@ -1,0 +1,114 @@
+"""Live home timeline for the web page: Server-Sent Events carrying rendered status HTML
+(the htmx SSE extension inserts them), fed by the after-commit event hub. A reconnecting
+browser sends Last-Event-ID and first gets what it missed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response, StreamingResponse
+from sqlalchemy import exists, or_, select
+
+from chaupal.access import not_filtered_clause, visible_clause
+from chaupal.api.deps import SessionDep
+from chaupal.events import Event, hub_of
+from chaupal.feeds.sql import home_filter, home_timeline
+from chaupal.lib.paging import Page
+from chaupal.models import Account, Follow, Status
+from chaupal.web.session import csrf_token, current_web_user, templates
+from chaupal.web.views import statuses_view
+
+router = APIRouter()
+
+KEEPALIVE_SECONDS = 15.0  # an SSE comment this often keeps proxies from closing the stream
+MAX_STREAM_SECONDS = 30 * 60.0  # then the stream ends and the browser reconnects (Last-Event-ID)
+
+
+def on_home_clause(viewer_id: int) -> Any:
+    """A status belongs on the viewer's home timeline (the SQL feed's rules, for one row)."""
+    return (
+        or_(
+            Status.account_id == viewer_id,
+            exists().where(Follow.account_id == viewer_id, Follow.target_account_id == Status.account_id),
+        ),
+        visible_clause(viewer_id),
+        not_filtered_clause(viewer_id),
+        home_filter(viewer_id),
+    )
+
+
+def sse(event: str, html: str, event_id: str | None = None) -> str:
+    lines = [f"event: {event}"]
+    if event_id:
+        lines.append(f"id: {event_id}")
+    lines.extend(f"data: {line}" for line in html.splitlines() or [""])
+    return "\n".join(lines) + "\n\n"
+
+
+async def render_for_home(
+    app: Any, viewer_id: int, status_ids: list[int], csrf: str, web_user: Any
+) -> list[tuple[str, str]]:
+    """(id, HTML) of those statuses that belong on the viewer's home timeline, oldest first."""
+    settings = app.state.settings
+    async with app.state.read_sessions() as session:
+        rows = list(
+            (
+                await session.scalars(
+                    select(Status).where(Status.id.in_(status_ids), *on_home_clause(viewer_id)).order_by(Status.id)
+                )
+            ).all()
+        )
+        rendered = await statuses_view(session, settings, rows, viewer_id)
+    template = templates().env.get_template("_stream_status.html")
+    return [
+        (s["id"], template.render(s=s, web_user=web_user, csrf_token=csrf, settings=settings))
+        for s in rendered
+    ]
+
+
+async def home_events(
+    request: Request, viewer: Account, web_user: Any, last_id: int | None
+) -> AsyncIterator[str]:
+    app = request.app
+    csrf, _ = csrf_token(request)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + MAX_STREAM_SECONDS
+    with hub_of(app.state).subscribe() as sub:
+        yield "retry: 3000\n\n"
+        if last_id is not None:
+            async with app.state.read_sessions() as session:
+                missed = await home_timeline(
+                    session, viewer, Page(since_id=last_id, limit=app.state.settings.page_statuses_max)
+                )
+            ids = [s.id for s in missed]
+            for sid, html in await render_for_home(app, viewer.id, ids, csrf, web_user):
+                yield sse("status", html, sid)
+        while loop.time() < deadline and not sub.overflowed:
+            try:
+                event: Event = await asyncio.wait_for(sub.get(), KEEPALIVE_SECONDS)
+            except TimeoutError:
+                yield ": keepalive\n\n"
+                continue
+            if event.get("type") != "status.created":
+                continue
+            for sid, html in await render_for_home(
+                app, viewer.id, [int(event["status_id"])], csrf, web_user
+            ):
+                yield sse("status", html, sid)
+
+
+@router.get("/web/stream/home")
+async def stream_home(request: Request, session: SessionDep) -> Response:
+    web_user = await current_web_user(request, session)
+    if web_user is None:
+        return Response(status_code=401)
+    raw = request.headers.get("last-event-id", "")
+    last_id = int(raw) if raw.isdigit() and len(raw) < 20 else None
+    return StreamingResponse(
+        home_events(request, web_user.account, web_user, last_id),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
