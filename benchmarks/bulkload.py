@@ -117,9 +117,12 @@ def account_rows(
 def status_rows(
     rng: random.Random, n: int, author_ids: list[int], now: datetime, days: int, sqlite: bool
 ) -> Iterator[tuple[Any, ...]]:
+    """`n` posts at uniformly random moments, yielded oldest first: IDs then arrive in
+    ascending order and the B-trees append instead of splitting pages at random."""
     span = days * 86400
-    for _ in range(n):
-        at = now - timedelta(seconds=rng.random() * span)
+    offsets = sorted((rng.random() * span for _ in range(n)), reverse=True)
+    for offset in offsets:
+        at = now - timedelta(seconds=offset)
         text = " ".join(rng.choices(WORDS, k=8))
         yield (
             new_id(at),
@@ -188,6 +191,7 @@ def connect(sync_url: str) -> tuple[Any, bool]:
         conn = sqlite3.connect(sync_url.split("///", 1)[1], isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=OFF")
+        conn.execute("PRAGMA cache_size=-524288")  # 512 MiB for the bulk load only
         conn.execute("BEGIN")
         return conn, True
     import psycopg2
@@ -216,16 +220,14 @@ def load_timeline_data(
         ids = [r[0] for r in acc]
         targets = rng.sample(ids, min(follows, len(ids)))
         insert(conn, sqlite, "follows", FOLLOW_COLS, follow_rows(viewer_id, targets, now, sqlite))
-        done = 0
-        step = 100_000
-        while done < posts:
-            n = min(step, posts - done)
-            insert(
-                conn, sqlite, "statuses", STATUS_COLS, status_rows(rng, n, ids, now, days, sqlite)
-            )
-            done += n
-            if progress:
-                progress(n)
+        batch: list[tuple[Any, ...]] = []
+        for done, row in enumerate(status_rows(rng, posts, ids, now, days, sqlite), 1):
+            batch.append(row)
+            if len(batch) == 50_000 or done == posts:
+                insert(conn, sqlite, "statuses", STATUS_COLS, batch)
+                if progress:
+                    progress(len(batch))
+                batch = []
         counts = {"follows": len(targets)}
         if sqlite:
             conn.execute(
