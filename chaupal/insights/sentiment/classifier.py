@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from chaupal.insights.sentiment.devanagari import has_devanagari, romanise
 from chaupal.insights.sentiment.features import FeatureConfig, Lexicon, tf_triples
@@ -27,7 +28,7 @@ class Model:
 
     config: FeatureConfig
     idf: np.ndarray  # float32 [n_features]
-    weights: np.ndarray  # float32 [n_features, 7]
+    weights: np.ndarray  # float32 [n_features, 7], C order
     bias: np.ndarray  # float32 [7]
     lexicon: Lexicon
     meta: dict
@@ -41,21 +42,20 @@ class Model:
         return row, col, value / norm[row]
 
     def outputs(self, texts: list[str]) -> np.ndarray:
-        """Raw linear outputs [n, 7] (no scipy: its sparse product copies the weights)."""
+        """Raw linear outputs [n, 7]."""
         row, col, value = self.features(texts)
-        out = np.tile(self.bias, (len(texts), 1))
-        if len(row):
-            contrib = self.weights[col] * value[:, None].astype(np.float32)
-            counts = np.bincount(row, minlength=len(texts))
-            starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-            present = counts > 0
-            out[present] += np.add.reduceat(contrib, starts[present], axis=0)
-        return out
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row, minlength=len(texts)), out=indptr[1:])
+        x = sp.csr_matrix(
+            (value.astype(np.float32), col, indptr), shape=(len(texts), self.config.n_features)
+        )
+        return np.asarray(x @ self.weights) + self.bias
 
     def scores(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Return (sentiment scores [n, 3], is_hinglish [n]) for `texts`."""
-        devanagari = np.array([has_devanagari(t) for t in texts], dtype=bool)
-        if devanagari.any():
+        devanagari = np.zeros(len(texts), dtype=bool)
+        if has_devanagari("".join(texts)):
+            devanagari[:] = [has_devanagari(t) for t in texts]
             texts = [romanise(t) if d else t for t, d in zip(texts, devanagari)]
         out = self.outputs(texts)
         hinglish = devanagari | (out[:, 6] > 0)
@@ -102,7 +102,8 @@ def load(path: Path | None = None) -> Model:
         return Model(
             config=FeatureConfig(**json.loads(str(z["config"]))),
             idf=z["idf"].astype(np.float32) * z["idf_scale"],
-            weights=z["weights"].astype(np.float32) * z["weight_scale"],
+            # C order: scipy's sparse product would otherwise copy the weights on every call.
+            weights=np.ascontiguousarray(z["weights"].astype(np.float32) * z["weight_scale"]),
             bias=z["bias"],
             lexicon=Lexicon(hashes=z["lexicon_hashes"], classes=z["lexicon_classes"]),
             meta=json.loads(str(z["meta"])),
