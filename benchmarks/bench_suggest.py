@@ -2,7 +2,8 @@
 
 For each graph in ../shared/data/graphs/, 10% of the follows of every user with >= 5 follows are
 hidden (seed 0); every method sees only the rest. OURS learns its blend on a validation split
-carved from those training follows (seed 1), never on the hidden ones.
+carved from those training follows (seed 1), never on the hidden ones. Differences against the
+PPR baselines come with a paired bootstrap 95% interval over users.
 
     .venv/bin/python benchmarks/bench_suggest.py [--data ../shared/data/graphs] [--svg docs/img/suggest.svg]
 """
@@ -22,7 +23,7 @@ from rich.table import Table
 
 from chaupal.insights.suggest import scorers
 from chaupal.insights.suggest.core import Suggester, fit_blend
-from chaupal.insights.suggest.evaluate import Scores, evaluate, split_follows
+from chaupal.insights.suggest.evaluate import Scores, evaluate, paired_bootstrap, split_follows
 from chaupal.insights.suggest.graph import read_follows
 from chaupal.insights.suggest.rank import top_k
 
@@ -157,9 +158,12 @@ def main() -> None:
         ours = results[graph]["OURS"][0]
         for baseline in ("PPR", "PPR both ways"):
             ppr = results[graph][baseline][0]
+            r = paired_bootstrap(ours.per_user_recall, ppr.per_user_recall)
+            m = paired_bootstrap(ours.per_user_rr, ppr.per_user_rr)
             console.print(
-                f"{graph}: OURS vs {baseline}: recall@10 {ours.recall / ppr.recall - 1:+.1%}, "
-                f"MRR {ours.mrr / ppr.mrr - 1:+.1%}"
+                f"{graph}: OURS vs {baseline}: recall@10 {ours.recall / ppr.recall - 1:+.1%} "
+                f"({r[0]:+.4f}, 95% CI {r[1]:+.4f} to {r[2]:+.4f}), "
+                f"MRR {ours.mrr / ppr.mrr - 1:+.1%} ({m[0]:+.4f}, 95% CI {m[1]:+.4f} to {m[2]:+.4f})"
             )
     write_svg(args.svg, results)
     console.print(f"wrote {args.svg}; total {time.perf_counter() - started:.0f} s")

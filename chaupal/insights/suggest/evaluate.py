@@ -51,6 +51,8 @@ class Scores:
     recall: float
     mrr: float
     users: int
+    per_user_recall: np.ndarray
+    per_user_rr: np.ndarray
 
 
 def measure(ranked: Sequence[np.ndarray], held: Sequence[np.ndarray], k: int = 10) -> Scores:
@@ -63,7 +65,24 @@ def measure(ranked: Sequence[np.ndarray], held: Sequence[np.ndarray], k: int = 1
         recalls[i] = hit[:k].sum() / len(truth)
         first = np.flatnonzero(hit)
         reciprocal[i] = 1.0 / (first[0] + 1) if len(first) else 0.0
-    return Scores(recall=float(recalls.mean()), mrr=float(reciprocal.mean()), users=len(held))
+    return Scores(
+        recall=float(recalls.mean()),
+        mrr=float(reciprocal.mean()),
+        users=len(held),
+        per_user_recall=recalls,
+        per_user_rr=reciprocal,
+    )
+
+
+def paired_bootstrap(
+    a: np.ndarray, b: np.ndarray, rounds: int = 2000, seed: int = 0
+) -> tuple[float, float, float]:
+    """Mean of per-user `a - b` and its 95% interval, resampling users with replacement."""
+    rng = np.random.default_rng(seed)
+    diff = a - b
+    means = np.array([diff[rng.integers(0, len(diff), len(diff))].mean() for _ in range(rounds)])
+    low, high = np.percentile(means, [2.5, 97.5])
+    return float(diff.mean()), float(low), float(high)
 
 
 def evaluate(
