@@ -311,6 +311,34 @@ async def do_set_status_media(
     return ordered
 
 
+async def check_status_media_edit(
+    session: AsyncSession,
+    settings: Settings,
+    account: Account,
+    status: Status,
+    media_ids: Sequence[Any] | None,
+    media_attributes: Sequence[dict[str, Any]] | None,
+) -> tuple[bool, bool]:
+    """For a status edit: apply `media_ids` / `media_attributes` when given (absent media_ids
+    keep the media, as in Mastodon). Returns (media changed, status has media)."""
+    current = (
+        await session.scalars(
+            select(MediaAttachment)
+            .where(MediaAttachment.status_id == status.id)
+            .order_by(MediaAttachment.position, MediaAttachment.id)
+        )
+    ).all()
+    if media_ids is None and not media_attributes:
+        return False, bool(current)
+    before = [(m.id, m.description, m.focus_x, m.focus_y) for m in current]
+    ids = [m.id for m in current] if media_ids is None else media_ids
+    ordered = await do_set_status_media(
+        session, settings, account, status, ids, media_attributes or ()
+    )
+    after = [(m.id, m.description, m.focus_x, m.focus_y) for m in ordered]
+    return before != after, bool(ordered)
+
+
 async def do_delete_media(session: AsyncSession, media: MediaAttachment) -> list[str]:
     """Delete an unattached upload's row; returns the storage keys to delete after commit."""
     keys = [k for k in (media.file_path, media.thumbnail_path) if k]
