@@ -38,11 +38,14 @@ def clean_language(value: str | None) -> str | None:
     return f"{lang}-{m.group(2)}" if m.group(2) else lang
 
 
-def check_text(settings: Settings, text: str, spoiler_text: str) -> tuple[str, str, Parsed]:
-    """Normalise and validate a status body and spoiler; returns them with the parsed body."""
+def check_text(
+    settings: Settings, text: str, spoiler_text: str, *, allow_blank: bool = False
+) -> tuple[str, str, Parsed]:
+    """Normalise and validate a status body and spoiler; returns them with the parsed body.
+    `allow_blank`: the status has media, so the text may be empty (as Mastodon allows)."""
     body = normalize(text or "")
     spoiler = normalize(spoiler_text or "")
-    if not body:
+    if not body and not allow_blank:
         raise unprocessable("Text can't be blank")
     parsed = parse(body)
     spoiler_len = count_chars(spoiler) if spoiler else 0

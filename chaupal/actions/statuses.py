@@ -3,7 +3,9 @@ notifications and Idempotency-Key. Routes, the CLI and the demo loader all call 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -11,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.access import access_status
 from chaupal.actions.counters import bump
+from chaupal.actions.media import check_status_media_edit, do_attach_media
 from chaupal.actions.notifications import do_notify, do_unnotify
 from chaupal.actions.status_text import (
     check_text,
@@ -75,16 +78,18 @@ async def check_create_status(
     application_id: int | None = None,
     idempotency_key: str | None = None,
     created_at: datetime | None = None,
+    media_ids: Sequence[Any] | None = None,
 ) -> Status:
     """Validate and post a status. `sensitive=None` means the author's default; a spoiler
-    always makes the post sensitive. The same Idempotency-Key returns the first status."""
+    always makes the post sensitive. The same Idempotency-Key returns the first status.
+    `media_ids`: the author's unattached uploads, attached in this order (text may be blank)."""
     key = (idempotency_key or "").strip()[:255] or None
     if key:
         earlier = await _find_idempotent(session, settings, author.id, key)
         if earlier is not None:
             return earlier
     visibility = check_visibility(visibility)
-    body, spoiler, parsed = check_text(settings, text, spoiler_text)
+    body, spoiler, parsed = check_text(settings, text, spoiler_text, allow_blank=bool(media_ids))
     user = await session.scalar(select(User).where(User.account_id == author.id))
     if visibility is None:
         visibility = (
@@ -129,6 +134,8 @@ async def check_create_status(
     session.add_all([Mention(status_id=sid, account_id=a.id) for a in mentioned])
     session.add_all([StatusTag(status_id=sid, tag_id=t.id) for t in tags])
     await session.flush()
+    if media_ids:
+        await do_attach_media(session, settings, author, status, media_ids)
 
     if visibility in COUNTED:
         last = author.last_status_at
@@ -177,12 +184,18 @@ async def check_edit_status(
     spoiler_text: str = "",
     sensitive: bool | None = None,
     language: str | None = None,
+    media_ids: Sequence[Any] | None = None,
+    media_attributes: Sequence[dict[str, Any]] | None = None,
 ) -> Status:
     """Edit the author's own status, keeping the history (the first edit also stores the
-    original). An edit that changes nothing is a no-op, as in Mastodon."""
+    original). An edit that changes nothing is a no-op, as in Mastodon. `media_ids` (None:
+    unchanged) and `media_attributes` (alt text, focus) edit its media."""
     if status.account_id != account.id or status.reblog_of_id is not None:
         raise not_found()
-    body, spoiler, parsed = check_text(settings, text, spoiler_text)
+    media_changed, has_media = await check_status_media_edit(
+        session, settings, account, status, media_ids, media_attributes
+    )
+    body, spoiler, parsed = check_text(settings, text, spoiler_text, allow_blank=has_media)
     new_sensitive = (status.sensitive if sensitive is None else bool(sensitive)) or bool(spoiler)
     new_language = clean_language(language) or status.language
     if (body, spoiler, new_sensitive, new_language) == (
@@ -190,7 +203,7 @@ async def check_edit_status(
         status.spoiler_text,
         status.sensitive,
         status.language,
-    ):
+    ) and not media_changed:
         return status
 
     has_history = await session.scalar(

@@ -22,6 +22,7 @@ from chaupal.models import (
 )
 from chaupal.render import iso
 from chaupal.render.accounts import account_url, render_account
+from chaupal.render.media import render_media_for_statuses
 
 
 def status_url(settings: Settings, account: Account, status: Status) -> str:
@@ -80,6 +81,8 @@ async def render_statuses(
         )
     ).all():
         tags.setdefault(sid, []).append(name)
+
+    media = await render_media_for_statuses(session, settings, all_ids)
 
     app_ids = {s.application_id for s in by_id.values() if s.application_id}
     apps: dict[int, Application] = {}
@@ -142,7 +145,7 @@ async def render_statuses(
             "visibility": s.visibility,
             "sensitive": s.sensitive,
             "spoiler_text": s.spoiler_text,
-            "media_attachments": [],
+            "media_attachments": media.get(s.id, []),
             "application": {"name": app.name, "website": app.website} if app else None,
             "mentions": [
                 {"id": str(m.id), "username": m.username, "url": account_url(settings, m), "acct": m.acct}

@@ -196,7 +196,7 @@ BAD_BODIES = [
     ({"status": "hi", "sensitive": "maybe"}, 422, "sensitive"),
     ({"status": "hi", "in_reply_to_id": "999999"}, 404, "Record not found"),
     ({"status": "hi", "in_reply_to_id": "abc"}, 404, "Record not found"),
-    ({"status": "hi", "media_ids": ["1"]}, 422, "media is not supported yet"),
+    ({"status": "hi", "media_ids": ["1"]}, 404, "Record not found"),  # no such upload
     ({"status": "hi", "poll": {"options": ["a", "b"], "expires_in": 300}}, 422, "not supported"),
     ({"status": "hi", "scheduled_at": "2099-01-01T00:00:00Z"}, 422, "not supported"),
     ({"status": "#" + "a" * 101}, 422, "Hashtag is too long"),
@@ -527,7 +527,7 @@ async def test_edit_status__other_users_post__404_and_nothing_written(app, clien
         ({"status": ""}, 422),
         ({"status": "x" * 501}, 422),
         ({"status": 5}, 422),
-        ({"status": "x", "media_ids": ["1"]}, 422),
+        ({"status": "x", "media_ids": ["1"]}, 404),  # no such upload
     ],
 )
 async def test_edit_status__bad_input__4xx_and_nothing_written(

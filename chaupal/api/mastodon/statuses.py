@@ -53,6 +53,7 @@ class StatusEditIn(BaseModel):
     sensitive: bool | None = None
     language: str | None = None
     media_ids: list[str | int] | None = None
+    media_attributes: list[dict[str, Any]] | None = None
     poll: dict[str, Any] | None = None
 
 
@@ -62,11 +63,7 @@ class ManyIn(BaseModel):
     id: list[str] | str = []
 
 
-def _refuse_unsupported(
-    media_ids: list[Any] | None, poll: Any, scheduled_at: str | None = None
-) -> None:
-    if media_ids:
-        raise unprocessable("media is not supported yet")
+def _refuse_unsupported(poll: Any, scheduled_at: str | None = None) -> None:
     if poll:
         raise unprocessable("polls are not supported yet")
     if scheduled_at:
@@ -95,7 +92,7 @@ async def create_status(
     request: Request, session: SessionDep, settings: SettingsDep, auth: WriteStatuses
 ) -> Any:
     body = await parse(request, StatusCreate)
-    _refuse_unsupported(body.media_ids, body.poll, body.scheduled_at)
+    _refuse_unsupported(body.poll, body.scheduled_at)
     reply_to: int | None = None
     if body.in_reply_to_id not in (None, ""):
         try:
@@ -114,6 +111,7 @@ async def create_status(
         in_reply_to_id=reply_to,
         application_id=auth.application.id if auth.application else None,
         idempotency_key=request.headers.get("idempotency-key"),
+        media_ids=body.media_ids,
     )
     return await render_status(session, settings, status, auth.account.id)
 
@@ -184,7 +182,7 @@ async def edit_status(
 ) -> Any:
     status = await _own(session, auth, status_id)
     body = await parse(request, StatusEditIn)
-    _refuse_unsupported(body.media_ids, body.poll)
+    _refuse_unsupported(body.poll)
     status = await check_edit_status(
         session,
         settings,
@@ -194,6 +192,8 @@ async def edit_status(
         spoiler_text=body.spoiler_text or "",
         sensitive=body.sensitive,
         language=body.language,
+        media_ids=body.media_ids,
+        media_attributes=body.media_attributes,
     )
     return await render_status(session, settings, status, auth.account.id)
 
