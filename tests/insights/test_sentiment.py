@@ -79,6 +79,14 @@ def test_cli_classify__in_file(tmp_path: Path) -> None:
     assert result.output.splitlines() == ["positive", "neutral", "negative"]
 
 
+def test_main_cli__insights_classify_registered() -> None:
+    from chaupal.cli import app as main_app
+
+    result = CliRunner().invoke(main_app, ["insights", "classify"], input="what a lovely day!\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["positive"]
+
+
 def test_cli_classify__missing_file__usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["classify", "--in", str(tmp_path / "nope.txt")])
     assert result.exit_code == 2
