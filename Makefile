@@ -34,11 +34,14 @@ migrate: install
 demo: install
 	$(BIN)/chaupal demo --if-empty
 
-# Browser tests drive Debian's Chromium (never a Playwright browser download): install it
-# when it is missing and we may (root with apt-get); otherwise those tests skip (fail if CI=true).
+# Browser tests drive Debian's Chromium (never a Playwright browser download), and the video
+# tests use Debian's ffmpeg: install them when missing and we may (root with apt-get);
+# otherwise those tests skip with a notice (the browser tests fail instead if CI=true).
 chromium:
-	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		apt-get update -qq && apt-get install -y -qq chromium; fi
+	@missing=""; [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v ffmpeg >/dev/null 2>&1 || missing="$$missing ffmpeg"; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
 # pytest exits 5 when it collected no tests: say so instead of failing the build.
 test: install chromium
