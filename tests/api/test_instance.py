@@ -84,3 +84,14 @@ async def test_custom_emojis__empty(client):
 async def test_peers__empty_without_federation(client):
     r = await client.get("/api/v1/instance/peers")
     assert r.status_code == 200 and r.json() == []
+
+
+async def test_instance_v2__media_configuration_is_what_the_pipeline_accepts(client, settings):
+    r = await client.get("/api/v2/instance")
+    media = r.json()["configuration"]["media_attachments"]
+    assert "image/jpeg" in media["supported_mime_types"]
+    assert "video/mp4" in media["supported_mime_types"]
+    assert media["image_size_limit"] == settings.max_image_bytes
+    assert media["image_matrix_limit"] == settings.max_image_pixels
+    statuses = r.json()["configuration"]["statuses"]
+    assert statuses["max_media_attachments"] == settings.max_media_attachments

@@ -20,7 +20,6 @@ from chaupal.render.accounts import render_account
 router = APIRouter()
 STATS_TTL_SECONDS = 60  # counting rows on a national instance is not free; refresh once a minute
 SOURCE_URL = "https://github.com/chaupal/chaupal"
-MAX_MEDIA_ATTACHMENTS = 4
 CHARACTERS_RESERVED_PER_URL = 23
 
 
@@ -65,20 +64,23 @@ async def _contact_account(session: AsyncSession, settings: Settings) -> dict[st
 def _statuses_config(settings: Settings) -> dict[str, Any]:
     return {
         "max_characters": settings.max_status_chars,
-        "max_media_attachments": MAX_MEDIA_ATTACHMENTS,
+        "max_media_attachments": settings.max_media_attachments,
         "characters_reserved_per_url": CHARACTERS_RESERVED_PER_URL,
     }
 
 
-def _media_config() -> dict[str, Any]:
-    # Media uploads are not implemented yet: no MIME type is accepted.
+def _media_config(settings: Settings) -> dict[str, Any]:
+    """What the media pipeline (chaupal/media) really accepts, from the same settings."""
+    from chaupal.media.sniff import SUPPORTED_TYPES
+
     return {
-        "supported_mime_types": [],
-        "image_size_limit": 0,
-        "image_matrix_limit": 0,
-        "video_size_limit": 0,
-        "video_frame_rate_limit": 0,
-        "video_matrix_limit": 0,
+        "supported_mime_types": list(SUPPORTED_TYPES),
+        "image_size_limit": settings.max_image_bytes,
+        "image_matrix_limit": settings.max_image_pixels,
+        "video_size_limit": settings.max_video_bytes,
+        "video_frame_rate_limit": 120,  # Mastodon's figure; video is stored, not re-encoded
+        "video_matrix_limit": settings.max_image_pixels,
+        "description_limit": settings.max_media_description_chars,
     }
 
 
@@ -110,7 +112,7 @@ async def instance_v1(request: Request, session: SessionDep, settings: SettingsD
         "configuration": {
             "accounts": {"max_featured_tags": 0},
             "statuses": _statuses_config(settings),
-            "media_attachments": _media_config(),
+            "media_attachments": _media_config(settings),
             "polls": _polls_config(),
         },
         "contact_account": await _contact_account(session, settings),
@@ -136,7 +138,7 @@ async def instance_v2(request: Request, session: SessionDep, settings: SettingsD
             "vapid": {"public_key": ""},
             "accounts": {"max_featured_tags": 0, "max_pinned_statuses": settings.max_pins},
             "statuses": _statuses_config(settings),
-            "media_attachments": _media_config(),
+            "media_attachments": _media_config(settings),
             "polls": _polls_config(),
             "translation": {"enabled": False},
         },
