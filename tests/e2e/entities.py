@@ -21,8 +21,13 @@ from mastodon import return_types
 
 REQUIRED_BY = (4, 3, 0)  # the Mastodon API version Chaupal reports
 
-# Declared non-null by Mastodon.py but documented nullable by Mastodon (no contact account set).
-NULLABLE_IN_PRACTICE = {("Instance", "contact_account"), ("InstanceContact", "account")}
+# Declared non-null by Mastodon.py but documented nullable by Mastodon (no contact account set),
+# or absent from Mastodon's documented entity (Preferences lists five keys, not autoplay).
+NULLABLE_IN_PRACTICE = {
+    ("Instance", "contact_account"),
+    ("InstanceContact", "account"),
+    ("Preferences", "reading_autoplay_gifs"),
+}
 # Fields Mastodon documents as a reduced object, not the full entity Mastodon.py names
 # (Mastodon.py shares InstanceAccountConfiguration between v1 and v2; v1 documents one field).
 REDUCED = {
@@ -166,7 +171,7 @@ def _check_entity(
     for attr, (annotation, added) in _fields()[entity].items():
         name = renames.get(attr, attr)  # the wire name, e.g. "posting:default:visibility"
         required = not annotation.startswith("Optional[") and added <= REQUIRED_BY
-        required = required and (entity, name) not in NULLABLE_IN_PRACTICE
+        required = required and (entity, attr) not in NULLABLE_IN_PRACTICE
         if value.get(name) is None:
             if required:
                 since = ".".join(map(str, added))

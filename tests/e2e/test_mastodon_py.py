@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import secrets
 import uuid
 import warnings
@@ -29,20 +28,6 @@ from mastodon.errors import (
 from tests.e2e.browser import authorize
 from tests.e2e.conftest import Server
 from tests.e2e.entities import RecordingSession, assert_entity
-
-# TEMPORARY (session only): steps waiting for another engineer's fix, removed before the end.
-PENDING = {
-    "test_preferences__mastodon_entity": "preferences lack reading:autoplay:gifs",
-    "test_media__attached_to_a_status": "statuses refuse media_ids (422) so far",
-}
-
-
-@pytest.fixture(autouse=True)
-def _pending(request: pytest.FixtureRequest) -> None:
-    reason = PENDING.get(request.node.originalname)
-    if reason and not os.environ.get("E2E_RUN_PENDING"):
-        pytest.skip(f"pending: {reason}")
-
 
 PASSWORD = "correct horse battery staple"
 SCOPES = ["read", "write", "follow", "push"]
