@@ -5,7 +5,9 @@ browser sends Last-Event-ID and first gets what it missed."""
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,8 +16,10 @@ from sqlalchemy import exists, or_, select
 
 from chaupal.access import not_filtered_clause, visible_clause
 from chaupal.api.deps import SessionDep
+from chaupal.db import utcnow
 from chaupal.events import Event, hub_of
 from chaupal.feeds.sql import home_filter, home_timeline
+from chaupal.lib.ids import id_floor
 from chaupal.lib.paging import Page
 from chaupal.models import Account, Follow, Status
 from chaupal.web.session import csrf_token, current_web_user, templates
@@ -25,6 +29,23 @@ router = APIRouter()
 
 KEEPALIVE_SECONDS = 15.0  # an SSE comment this often keeps proxies from closing the stream
 MAX_STREAM_SECONDS = 30 * 60.0  # then the stream ends and the browser reconnects (Last-Event-ID)
+POLL_SECONDS = 1.0  # how often an idle stream checks whether the server is shutting down
+
+
+def server_exiting() -> bool:
+    """True once uvicorn (whose Server.handle_exit owns SIGTERM while serving) is shutting
+    down: open streams then end, instead of holding a graceful shutdown open forever."""
+    server = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)
+    return bool(getattr(server, "should_exit", False))
+
+
+CURSOR_MARGIN = timedelta(seconds=5)  # covers posts committed but not yet published
+
+
+def cursor_now() -> str:
+    """An ID below any status posted from (a little before) now: sent as the SSE `id`, so a
+    browser that reconnects (Last-Event-ID) gets what it missed; it drops duplicates."""
+    return str(id_floor(utcnow() - CURSOR_MARGIN))
 
 
 def on_home_clause(viewer_id: int) -> Any:
@@ -86,12 +107,19 @@ async def home_events(
             ids = [s.id for s in missed]
             for sid, html in await render_for_home(app, viewer.id, ids, csrf, web_user):
                 yield sse("status", html, sid)
-        while loop.time() < deadline and not sub.overflowed:
+        else:
+            yield f"id: {cursor_now()}\n\n"
+        idle = 0.0
+        while loop.time() < deadline and not sub.overflowed and not server_exiting():
             try:
-                event: Event = await asyncio.wait_for(sub.get(), KEEPALIVE_SECONDS)
+                event: Event = await asyncio.wait_for(sub.get(), POLL_SECONDS)
             except TimeoutError:
-                yield ": keepalive\n\n"
+                idle += POLL_SECONDS
+                if idle >= KEEPALIVE_SECONDS:
+                    idle = 0.0
+                    yield f"id: {cursor_now()}\n: keepalive\n\n"
                 continue
+            idle = 0.0
             if event.get("type") != "status.created":
                 continue
             for sid, html in await render_for_home(
@@ -105,7 +133,8 @@ async def stream_home(request: Request, session: SessionDep) -> Response:
     web_user = await current_web_user(request, session)
     if web_user is None:
         return Response(status_code=401)
-    raw = request.headers.get("last-event-id", "")
+    # A reconnect sends Last-Event-ID; the page's first connect says where its list ends.
+    raw = request.headers.get("last-event-id") or request.query_params.get("since_id", "")
     last_id = int(raw) if raw.isdigit() and len(raw) < 20 else None
     return StreamingResponse(
         home_events(request, web_user.account, web_user, last_id),

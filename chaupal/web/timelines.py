@@ -16,6 +16,7 @@ from chaupal.feeds.sql import home_timeline
 from chaupal.models import Status, Tag, User
 from chaupal.web.i18n import t
 from chaupal.web.session import WebUser, current_web_user, render
+from chaupal.web.stream import cursor_now
 from chaupal.web.views import is_partial, more_url, page_of, sign_in_redirect, statuses_view
 
 router = APIRouter()
@@ -39,6 +40,12 @@ async def _list_page(
     }
     name = "_statuses.html" if is_partial(request) else "timeline.html"
     return render(request, name, ctx, status_code=status_code)
+
+
+def stream_url(rows: list[Status]) -> str:
+    """The live stream for this home page, starting after its newest status."""
+    since = rows[0].id if rows else int(cursor_now())
+    return f"/web/stream/home?since_id={since}"
 
 
 async def home_page(
@@ -66,7 +73,7 @@ async def home_page(
             "default_visibility": default_visibility or "public",
             "draft": draft or {},
             "compose_error": error,
-            "stream_url": "/web/stream/home" if page.max_id is None else None,
+            "stream_url": stream_url(rows) if page.max_id is None else None,
             "empty": t("home.empty"),
             "notice": t("compose.posted") if request.query_params.get("posted") else None,
         },

@@ -10,7 +10,8 @@ import pytest
 from PIL import Image
 
 from chaupal.events import hub_of
-from chaupal.web.stream import render_for_home
+from chaupal.models import Account
+from chaupal.web.stream import home_events, render_for_home
 from tests.web.flows import browser, csrf_from, sign_in
 
 
@@ -339,7 +340,7 @@ async def test_load_more__max_id_paging_and_htmx_fragment(client, make_user, set
 async def test_live__home_page_subscribes_to_stream(client, make_user):
     await signed_in(client, make_user, "alice")
     home = (await client.get("/home")).text
-    assert 'sse-connect="/web/stream/home"' in home and 'sse-swap="status"' in home
+    assert 'sse-connect="/web/stream/home?since_id=' in home and 'sse-swap="status"' in home
 
 
 async def test_live__stream_needs_sign_in(client):
@@ -358,3 +359,29 @@ async def test_live__rendered_only_for_those_who_may_see_it_on_home(app, client,
     shown = await render_for_home(app, bob.account_id, [int(sid)], "token", None)
     assert len(shown) == 1 and "live private words" in shown[0][1] and shown[0][0] == sid
     assert await render_for_home(app, carol.account_id, [int(sid)], "token", None) == []
+
+
+async def test_live__stream_sends_missed_posts_then_live_ones(app, client, make_user, session):
+    from starlette.requests import Request
+
+    alice = await make_user("alice")
+    bob = await make_user("bob")
+    await client.post(f"/api/v1/accounts/{alice.account_id}/follow", headers=bob.headers)
+    before = await api_post(client, bob, "already on the page")
+    missed = await api_post(client, alice, "posted while reconnecting")
+    viewer = await session.get(Account, bob.account_id)
+    await session.commit()  # end the read: SQLite writers must not wait on it
+    request = Request({"type": "http", "app": app, "method": "GET", "path": "/web/stream/home",
+                       "headers": [], "query_string": b""})
+    stream = home_events(request, viewer, None, int(before))
+    try:
+        assert (await anext(stream)).startswith("retry:")
+        chunk = await anext(stream)
+        assert chunk.startswith(f"event: status\nid: {missed}\ndata: ") and "posted while reconnecting" in chunk
+        assert all(line.startswith(("event:", "id:", "data:")) for line in chunk.strip().split("\n"))
+        live = await api_post(client, alice, "arrives live")
+        chunk = await anext(stream)
+        assert f"id: {live}" in chunk and "arrives live" in chunk
+    finally:
+        await stream.aclose()
+    assert hub_of(app.state).subscriber_count == 0

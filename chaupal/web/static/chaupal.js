@@ -33,5 +33,10 @@
   document.addEventListener("htmx:afterSwap", function (e) { init(e.target); });
   // Live timeline state, for assistive tech and tests: body[data-live] is "open" while connected.
   document.addEventListener("htmx:sseOpen", function () { document.body.dataset.live = "open"; });
+  // A reconnecting stream may resend a status the page already shows: keep one copy.
+  document.addEventListener("htmx:sseBeforeMessage", function (e) {
+    var id = e.detail && e.detail.lastEventId;
+    if (id && document.getElementById("status-" + id)) e.preventDefault();
+  });
   document.addEventListener("htmx:sseError", function () { document.body.dataset.live = "retrying"; });
 })();
