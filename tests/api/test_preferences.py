@@ -13,6 +13,7 @@ async def test_preferences__defaults(client, make_user):
         "posting:default:language": None,
         "reading:expand:media": "default",
         "reading:expand:spoilers": False,
+        "reading:autoplay:gifs": False,
     }
 
 

@@ -110,7 +110,7 @@ async def instance_v1(request: Request, session: SessionDep, settings: SettingsD
         "approval_required": settings.registrations == "approval",
         "invites_enabled": False,
         "configuration": {
-            "accounts": {"max_featured_tags": 0},
+            "accounts": {"max_featured_tags": 0, "max_pinned_statuses": settings.max_pins},
             "statuses": _statuses_config(settings),
             "media_attachments": _media_config(settings),
             "polls": _polls_config(),

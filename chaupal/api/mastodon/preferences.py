@@ -20,4 +20,5 @@ async def preferences(auth: ReadAccounts) -> dict[str, Any]:
         "posting:default:language": auth.user.default_language,
         "reading:expand:media": "default",
         "reading:expand:spoilers": False,
+        "reading:autoplay:gifs": False,
     }
