@@ -10,7 +10,8 @@ class MediaError(ValueError):
     """An upload we refuse; the message is shown to the client (422)."""
 
 
-_UPLOAD_PATHS = ("/api/v1/media", "/api/v2/media")
+# The web compose form (/web/statuses) carries an upload too.
+_UPLOAD_PATHS = ("/api/v1/media", "/api/v2/media", "/web/statuses")
 
 
 def media_body_limit(settings: Settings, path: str) -> int | None:
