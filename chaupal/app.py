@@ -3,6 +3,7 @@ rate limits, error handling and every router. Nothing connects until start-up.""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         read_engine = engine.execution_options(readonly=True) if settings.is_sqlite else engine
         app.state.read_sessions = make_sessionmaker(read_engine)
         app.state.secret_key = _secret_key(settings)
+        app.state.write_lock = asyncio.Lock() if settings.is_sqlite else None
         redis = None
         if settings.redis_url:
             import redis.asyncio as aioredis

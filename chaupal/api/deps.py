@@ -22,16 +22,26 @@ from chaupal.security import digest, scope_allows
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request; committed when the route returns, before the response is sent."""
     state = request.app.state
-    factory = state.read_sessions if request.method in ("GET", "HEAD") else state.sessions
-    async with factory() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            discard_pending(session)
-            await session.rollback()
-            raise
-        await after_commit(session, hub_of(state))  # events reach subscribers only once committed
+    reading = request.method in ("GET", "HEAD")
+    factory = state.read_sessions if reading else state.sessions
+    # SQLite has one writer at a time: writers of this process queue here, in order, instead
+    # of sleeping in SQLite's busy handler (which gives up after busy_timeout).
+    lock = None if reading else getattr(state, "write_lock", None)
+    if lock is not None:
+        await lock.acquire()
+    try:
+        async with factory() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                discard_pending(session)
+                await session.rollback()
+                raise
+    finally:
+        if lock is not None:
+            lock.release()
+    await after_commit(session, hub_of(state))  # events reach subscribers only once committed
 
 
 def get_settings(request: Request) -> Settings:
