@@ -15,7 +15,6 @@ import json
 import os
 import platform
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bulkload
 import svgchart
 
-from chaupal import migrations
+from chaupal import devdb, migrations
 from chaupal.config import Settings
 from chaupal.db import make_engine, make_sessionmaker
 
@@ -47,21 +46,10 @@ console = Console()
 
 
 def pg_admin(sql: str) -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(PG_ADMIN_URL, connect_timeout=5)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()
+    devdb.pg_admin(PG_ADMIN_URL, sql)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+free_port = devdb.free_port
 
 
 def machine() -> dict[str, Any]:

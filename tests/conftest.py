@@ -24,7 +24,8 @@ from chaupal.actions.accounts import check_create_account
 from chaupal.actions.tokens import do_issue_token
 from chaupal.app import create_app
 from chaupal.config import Settings
-from chaupal.db import Base, make_engine, make_sessionmaker
+from chaupal.db import Base, make_engine
+from chaupal.devdb import pg_admin
 
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_ADMIN_URL = os.environ.get("CHAUPAL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -40,15 +41,7 @@ def _service_missing(what: str, exc: BaseException) -> None:
 
 
 def _pg_admin(sql: str) -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(PG_ADMIN_URL, connect_timeout=5)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()
+    pg_admin(PG_ADMIN_URL, sql)
 
 
 @pytest.fixture(scope="session")

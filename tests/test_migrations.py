@@ -18,6 +18,7 @@ import chaupal.models  # noqa: F401
 from chaupal import migrations
 from chaupal.config import Settings
 from chaupal.db import Base, make_engine
+from chaupal.devdb import pg_admin
 from chaupal.migrations.hooks import include_object
 from chaupal.search_index import search_index_ddl
 
@@ -26,15 +27,7 @@ PG_ADMIN_URL = os.environ.get("CHAUPAL_TEST_PG", "postgresql://postgres@127.0.0.
 
 
 def _pg_admin(sql: str) -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(PG_ADMIN_URL, connect_timeout=5)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()
+    pg_admin(PG_ADMIN_URL, sql)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
