@@ -47,7 +47,10 @@ def demo(
     if result.skipped:
         console.print("Accounts exist already; demo data not loaded (--if-empty).")
         return
-    made = ", ".join(f"{n} {kind}s" for kind, n in sorted(result.counts.items()))
+    plural = {"reply": "replies", "reply_refused": "replies refused"}
+    made = ", ".join(
+        f"{n} {plural.get(kind, kind + 's')}" for kind, n in sorted(result.counts.items())
+    )
     console.print(f"Demo loaded: {result.accounts} accounts, {result.follows} follows, {made}.")
     console.print(
         f"Admin: [bold]{result.admin_username}[/bold]  e-mail demo_admin@example.org  "

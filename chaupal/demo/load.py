@@ -6,21 +6,22 @@ from __future__ import annotations
 import inspect
 import random
 import secrets
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.config import Settings
 from chaupal.db import make_engine, make_sessionmaker
 from chaupal.demo import cast, graph, plan
 from chaupal.errors import ApiError
-from chaupal.models import Account, Status
+from chaupal.lib.ids import new_id
+from chaupal.models import Account, Follow, Notification, Status
 from chaupal.security import hash_password
 
 ADMIN_USERNAME = "demo_admin"
@@ -56,7 +57,7 @@ async def load_demo(
     citizens: int = 3000,
     if_empty: bool = False,
     intensity: float = 1.0,
-    batch: int = 500,
+    batch: int = 200,
     progress: Any = None,
     now: datetime | None = None,
 ) -> DemoResult:
@@ -87,13 +88,26 @@ class _Loader:
         self.session, self.settings, self.rng = session, settings, rng
         self.batch, self.progress = batch, progress
         self.pending = 0
+        self.account_ids: list[int] = []
 
     async def tick(self) -> None:
         """Commit at this edge every `batch` items so a large demo never holds one huge transaction."""
         self.pending += 1
         if self.pending >= self.batch:
-            await self.session.commit()
-            self.pending = 0
+            await self.commit()
+
+    async def commit(self) -> None:
+        """Commit and empty the identity map: ORM `UPDATE ... SET n = n + 1` statements
+        (counter bumps in the actions) evaluate their criteria against every loaded object,
+        so a session holding thousands of accounts gets slower with each item."""
+        await self.session.commit()
+        self.session.expunge_all()
+        self.pending = 0
+
+    async def account(self, index: int) -> Account:
+        account = await self.session.get(Account, self.account_ids[index])
+        assert account is not None
+        return account
 
     async def run(self, n_citizens: int, intensity: float, now: datetime) -> DemoResult:
         from chaupal.actions.accounts import check_create_account, check_username, do_create_account
@@ -114,7 +128,6 @@ class _Loader:
             role="admin",
         )
         shared_hash = hash_password(result.persona_password)  # argon2 once, not 3,000 times
-        accounts: list[Account] = []
         for p in people:
             official = p.kind != "citizen"
             joined = now - timedelta(
@@ -134,54 +147,96 @@ class _Loader:
                 fields=[{**f, "verified_at": None} for f in p.fields],
                 created_at=joined,
             )
-            accounts.append(account)
+            self.account_ids.append(account.id)
             self.progress.advance(task)
             await self.tick()
-        await session.commit()
-        result.accounts = len(accounts) + 1
+        await self.commit()
+        result.accounts = len(self.account_ids) + 1
 
         edges = graph.follow_edges(rng, people)
         followers: dict[int, list[int]] = defaultdict(list)
-        await self._follows(accounts, edges, followers)
+        await self._follows(people, edges, followers, now - timedelta(days=plan.DAYS))
         result.follows = len(edges)
 
         events = plan.plan_events(rng, people, followers, now, intensity)
-        result.counts = await self._events(accounts, events)
-        await session.commit()
+        result.counts = await self._events(events)
+        await self.commit()
         return result
 
     async def _follows(
-        self, accounts: list[Account], edges: list[tuple[int, int]], followers: dict[int, list[int]]
+        self,
+        people: list[cast.Persona],
+        edges: list[tuple[int, int]],
+        followers: dict[int, list[int]],
+        start: datetime,
     ) -> None:
-        """Follows through the follow actions. The demo graph has no blocks and no prior
-        edges, so it skips check_follow's look-ups and goes straight to the do_ layer
-        (locked accounts get a follow request through check_follow)."""
-        from chaupal.actions.follows import check_follow, do_create_follow
-        from chaupal.actions.notifications import do_notify
+        """The follow graph, written in bulk: the same rows `do_create_follow` and `do_notify`
+        write (Follow, both counters, a `follow` notification), but as one multi-row INSERT
+        per batch and one counter UPDATE per account, because tens of thousands of follows
+        one action at a time would take minutes. The demo has no blocks or mutes to honour.
+        Locked accounts get a follow request through `check_follow` itself."""
+        from chaupal.actions.follows import check_follow
 
         task = self.progress.add_task("Follows", total=len(edges))
-        for a, b in edges:
-            follower, target = accounts[a], accounts[b]
-            if target.locked:
+        ids, rng = self.account_ids, self.rng
+        following: Counter[int] = Counter()
+        followed: Counter[int] = Counter()
+        rows: list[dict[str, Any]] = []
+        notes: list[dict[str, Any]] = []
+        for n, (a, b) in enumerate(edges, 1):
+            if people[b].locked:
+                follower, target = await self.account(a), await self.account(b)
                 await check_follow(self.session, self.settings, follower, target)
-            elif await do_create_follow(self.session, follower.id, target.id):
-                await do_notify(
-                    self.session, recipient_id=target.id, from_account_id=follower.id, type="follow"
+            else:
+                at = start - timedelta(days=rng.uniform(0, 60))
+                rows.append(
+                    {
+                        "id": new_id(at),
+                        "account_id": ids[a],
+                        "target_account_id": ids[b],
+                        "created_at": at,
+                        "show_reblogs": True,
+                        "notify": False,
+                    }
                 )
+                notes.append(
+                    {
+                        "id": new_id(at),
+                        "account_id": ids[b],
+                        "from_account_id": ids[a],
+                        "type": "follow",
+                        "created_at": at,
+                    }
+                )
+                following[ids[a]] += 1
+                followed[ids[b]] += 1
                 followers[b].append(a)
-            self.progress.advance(task)
-            await self.tick()
-        await self.session.commit()
+            if len(rows) >= 2000 or n == len(edges):
+                if rows:
+                    await self.session.execute(insert(Follow), rows)
+                    await self.session.execute(insert(Notification), notes)
+                self.progress.advance(task, len(rows))
+                rows, notes = [], []
+                await self.commit()
+        table = Account.__table__
+        for column, counts in (("following_count", following), ("followers_count", followed)):
+            stmt = (
+                table.update()
+                .where(table.c.id == bindparam("b_id"))
+                .values({column: table.c[column] + bindparam("b_n")})
+            )
+            await self.session.execute(stmt, [{"b_id": k, "b_n": v} for k, v in counts.items()])
+        await self.commit()
 
-    async def _events(self, accounts: list[Account], events: list[plan.Event]) -> dict[str, int]:
+    async def _events(self, events: list[plan.Event]) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
         status_ids: dict[int, int] = {}
         task = self.progress.add_task("Posts, replies, reblogs, favourites", total=len(events))
         for k, e in enumerate(events):
+            # No savepoint per event: the actions validate before they write, so a refusal
+            # (ApiError) leaves nothing behind, and a savepoint would cost two statements.
             try:
-                async with self.session.begin_nested():
-                    done = await self._apply(accounts[e.actor], e, k, status_ids)
-                if done:
+                if await self._apply(await self.account(e.actor), e, k, status_ids):
                     counts[e.kind] += 1
             except ApiError:
                 counts[f"{e.kind}_refused"] += 1  # e.g. a reply to a post that became hidden

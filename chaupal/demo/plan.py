@@ -42,7 +42,17 @@ def plan_events(
     now: datetime,
     intensity: float = 1.0,
 ) -> list[Event]:
-    start, end = now - timedelta(days=DAYS), now - timedelta(minutes=30)
+    # Moments are drawn on a grid of whole UTC days ending tonight, so the same seed gives
+    # the same demo on any day at any hour; the part of tonight still in the future is
+    # mirrored into the last hours before `end`.
+    end = now - timedelta(minutes=30)
+    day_end = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    start = day_end - timedelta(days=DAYS)
+
+    def moment() -> datetime:
+        t = _moment(rng, start, day_end)
+        return t if t <= end else max(start, end - (t - end))
+
     citizens = [i for i, p in enumerate(people) if p.kind == "citizen"]
     citizen_weights = [max(0.05, people[i].activity) for i in citizens]
     events: list[Event] = []
@@ -55,17 +65,17 @@ def plan_events(
         return len(events) - 1
 
     def later(at: datetime, mean_minutes: float) -> datetime:
-        return min(end, at + timedelta(minutes=1 + rng.expovariate(1 / mean_minutes)))
+        return max(at, min(end, at + timedelta(minutes=1 + rng.expovariate(1 / mean_minutes))))
 
     # Official, party and press posts, each drawing replies, reblogs and favourites.
     for i, p in enumerate(people):
         if p.kind == "citizen":
             continue
-        count = int(DAYS * 0.5 * p.activity * intensity * rng.uniform(0.8, 1.2))
+        count = int(DAYS * 0.3 * p.activity * intensity * rng.uniform(0.8, 1.2))
         audience = max(1, len(followers.get(i, [])))
         for _ in range(count):
             lang = lang_of(i)
-            at = _moment(rng, start, end)
+            at = moment()
             post = new(
                 Event(
                     at,
@@ -114,10 +124,10 @@ def plan_events(
     officials = [
         i for i, p in enumerate(people) if p.kind in ("head", "office", "ministry", "minister")
     ]
-    n_posts = int(len(citizens) * 1.3 * intensity)
+    n_posts = int(len(citizens) * 0.8 * intensity)
     for who in rng.choices(citizens, weights=citizen_weights, k=n_posts):
         lang = lang_of(who)
-        at = _moment(rng, start, end)
+        at = moment()
         if rng.random() < 0.2:
             to = rng.choice(officials)
             text = texts.question(rng, lang, people[to].username, people[to].topic or "pm")
