@@ -8,10 +8,11 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chaupal.actions.counters import bump
 from chaupal.actions.notifications import do_notify, do_unnotify
 from chaupal.config import Settings
 from chaupal.db import utcnow
@@ -28,10 +29,7 @@ def mute_active() -> Any:
 
 async def _bump(session: AsyncSession, account_id: int, column: Any, delta: int) -> None:
     """Atomically add `delta` to a counter column; never below zero."""
-    stmt = update(Account).where(Account.id == account_id)
-    if delta < 0:
-        stmt = stmt.where(column >= -delta)
-    await session.execute(stmt.values({column: column + delta}))
+    await bump(session, Account, account_id, **{column.key: delta})
 
 
 async def _insert(session: AsyncSession, row: Any) -> bool:
