@@ -4,6 +4,7 @@ rate limits, error handling and every router. Nothing connects until start-up.""
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -120,6 +121,22 @@ def _has_nul(query_string: bytes) -> bool:
     return b"%00" in query_string or b"\x00" in query_string
 
 
+async def housekeeping_once(app: FastAPI, settings: Settings) -> dict[str, int]:
+    """One round of in-process housekeeping: unattached media past their TTL."""
+    from chaupal.actions.media import cleanup_unattached_media
+
+    return await cleanup_unattached_media(app.state.sessions, settings)
+
+
+async def _housekeeping(app: FastAPI, settings: Settings) -> None:
+    while True:
+        await asyncio.sleep(settings.media_cleanup_interval_seconds)
+        try:
+            await housekeeping_once(app, settings)
+        except Exception:  # keep the loop alive; the next round retries
+            logging.getLogger("chaupal").exception("housekeeping failed")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -139,9 +156,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             redis = aioredis.from_url(settings.redis_url, decode_responses=True)
         app.state.redis = redis
         app.state.limiter = RateLimiter(redis, settings.redis_prefix)
+        housekeeping = None
+        if settings.media_cleanup_interval_seconds > 0:
+            housekeeping = asyncio.create_task(_housekeeping(app, settings))
+        app.state.housekeeping = housekeeping
         try:
             yield
         finally:
+            if housekeeping is not None:
+                housekeeping.cancel()
             if redis is not None:
                 await redis.aclose()
             await engine.dispose()

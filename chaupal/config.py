@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     media_preview_pixels: int = 640 * 360  # the `small` preview
     media_unattached_ttl_seconds: int = 24 * 3600  # then `chaupal media cleanup` removes them
     media_ffmpeg_timeout_seconds: int = 120  # per ffmpeg/ffprobe run on one upload
+    # In-process housekeeping (embedded default): run `chaupal media cleanup` this often; 0 = off
+    # (scale-out: leave it on in one process, or run the CLI from cron).
+    media_cleanup_interval_seconds: int = 3600
     media_base_url: str | None = None  # default: {base_url}/system/media (a CDN or S3 later)
 
     # Paging limits (default, maximum) per kind of list, as Mastodon documents them

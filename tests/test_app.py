@@ -20,3 +20,35 @@ async def test_make_user_fixture_creates_account(make_user, session):
     u = await make_user("alice")
     acc = await session.get(Account, u.account_id)
     assert acc.username == "alice"
+
+
+async def test_housekeeping__runs_in_process_and_removes_stale_uploads(app, session, settings, make_user):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from chaupal.app import housekeeping_once
+    from chaupal.db import utcnow
+    from chaupal.models import Account, MediaAttachment
+    from tests.actions.test_media import upload
+
+    task = app.state.housekeeping
+    assert task is not None and not task.done()  # started with the app, default interval
+    u = await make_user("keeper")
+    alice = await session.get(Account, u.account_id)
+    stale = await upload(session, settings, alice)
+    stale.created_at = utcnow() - timedelta(seconds=settings.media_unattached_ttl_seconds + 60)
+    await session.commit()
+
+    result = await housekeeping_once(app, settings)
+
+    assert result["media"] == 1
+    assert (await session.scalars(select(MediaAttachment.id))).all() == []
+
+
+async def test_housekeeping__interval_zero_turns_it_off(settings):
+    from chaupal.app import create_app
+
+    off = create_app(settings.model_copy(update={"media_cleanup_interval_seconds": 0}))
+    async with off.router.lifespan_context(off):
+        assert off.state.housekeeping is None
