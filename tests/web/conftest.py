@@ -29,7 +29,9 @@ def _missing(message: str) -> None:
     pytest.skip(f"{message}: browser tests skipped (apt-get install -y chromium; pip install -e '.[test]')")
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while it is
+# open, and every later test that calls asyncio.run() would then fail.
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         _missing(f"Chromium not found at {CHROMIUM}")
