@@ -96,6 +96,11 @@ class Settings(BaseSettings):
 
     idempotency_ttl_seconds: int = 3600
 
+    # Live streams (web SSE now; the Mastodon streaming API in issue 6)
+    stream_keepalive_seconds: float = 15.0  # an SSE comment this often keeps proxies from closing it
+    stream_max_seconds: float = 30 * 60.0  # then the stream ends and the client reconnects
+    stream_subscriber_queue: int = 256  # events a slow subscriber may fall behind before it is dropped
+
     # Database pool
     db_pool_size: int = 10
     db_max_overflow: int = 20

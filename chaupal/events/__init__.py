@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 Event = dict[str, Any]  # JSON-serialisable, so a Redis pub/sub hub can carry it unchanged
 _CALLBACKS = "chaupal.after_commit"
 _EVENTS = "chaupal.events"
-SUBSCRIBER_QUEUE_SIZE = 256  # events a slow subscriber may fall behind before it is dropped
+SUBSCRIBER_QUEUE_SIZE = 256  # default; the app's hub takes settings.stream_subscriber_queue
 
 
 class Subscription:
@@ -71,7 +71,9 @@ def hub_of(state: Any) -> Hub:
     """The app's hub (`app.state`), created on first use."""
     hub = getattr(state, "events", None)
     if hub is None:
-        hub = state.events = Hub()
+        settings = getattr(state, "settings", None)
+        size = settings.stream_subscriber_queue if settings is not None else SUBSCRIBER_QUEUE_SIZE
+        hub = state.events = Hub(size)
     return hub
 
 

@@ -27,8 +27,6 @@ from chaupal.web.views import statuses_view
 
 router = APIRouter()
 
-KEEPALIVE_SECONDS = 15.0  # an SSE comment this often keeps proxies from closing the stream
-MAX_STREAM_SECONDS = 30 * 60.0  # then the stream ends and the browser reconnects (Last-Event-ID)
 POLL_SECONDS = 1.0  # how often an idle stream checks whether the server is shutting down
 
 
@@ -96,7 +94,8 @@ async def home_events(
     app = request.app
     csrf, _ = csrf_token(request)
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + MAX_STREAM_SECONDS
+    settings = app.state.settings
+    deadline = loop.time() + settings.stream_max_seconds
     with hub_of(app.state).subscribe() as sub:
         yield "retry: 3000\n\n"
         if last_id is not None:
@@ -115,7 +114,7 @@ async def home_events(
                 event: Event = await asyncio.wait_for(sub.get(), POLL_SECONDS)
             except TimeoutError:
                 idle += POLL_SECONDS
-                if idle >= KEEPALIVE_SECONDS:
+                if idle >= settings.stream_keepalive_seconds:
                     idle = 0.0
                     yield f"id: {cursor_now()}\n: keepalive\n\n"
                 continue

@@ -385,3 +385,34 @@ async def test_live__stream_sends_missed_posts_then_live_ones(app, client, make_
     finally:
         await stream.aclose()
     assert hub_of(app.state).subscriber_count == 0
+
+
+async def test_live__stream_limits_are_settings(app, make_user, session, settings):
+    """stream_max_seconds ends a stream; stream_keepalive_seconds paces keep-alive comments."""
+    from starlette.requests import Request
+
+    bob = await make_user("bob")
+    viewer = await session.get(Account, bob.account_id)
+    await session.commit()
+    app.state.settings = settings.model_copy(
+        update={"stream_max_seconds": 1.5, "stream_keepalive_seconds": 0.5}
+    )
+    try:
+        request = Request({"type": "http", "app": app, "method": "GET",
+                           "path": "/web/stream/home", "headers": [], "query_string": b""})
+        chunks = [chunk async for chunk in home_events(request, viewer, None, None)]
+    finally:
+        app.state.settings = settings
+    assert chunks[0].startswith("retry:")
+    assert any(": keepalive" in c for c in chunks)  # and the generator ended by itself
+
+
+def test_live__subscriber_queue_size_is_a_setting(settings):
+    from types import SimpleNamespace
+
+    state = SimpleNamespace(settings=settings.model_copy(update={"stream_subscriber_queue": 2}))
+    hub = hub_of(state)
+    with hub.subscribe() as sub:
+        for n in range(3):
+            hub.publish({"type": "status.created", "status_id": str(n)})
+        assert sub.overflowed
