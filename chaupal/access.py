@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, false, or_, select, true
+from sqlalchemy import and_, bindparam, exists, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.db import UTCDateTime, utcnow
@@ -69,13 +69,6 @@ def not_filtered_clause(viewer_id: int | None, status: Any = Status) -> Any:
     )
 
 
-async def can_see(session: AsyncSession, viewer_id: int | None, status: Status) -> bool:
-    row = await session.scalar(
-        select(true()).where(Status.id == status.id, visible_clause(viewer_id))
-    )
-    return bool(row)
-
-
 async def access_status(session: AsyncSession, viewer_id: int | None, status_id: int | str) -> Status:
     """Load a status the viewer may see, or raise 404 (hidden and missing look the same)."""
     try:
@@ -104,4 +97,4 @@ async def access_account(session: AsyncSession, account_id: int | str) -> Accoun
     return account
 
 
-__all__ = ["access_account", "access_status", "can_see", "false", "not_filtered_clause", "visible_clause"]
+__all__ = ["access_account", "access_status", "not_filtered_clause", "visible_clause"]

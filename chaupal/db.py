@@ -5,7 +5,6 @@ Nothing connects at import: `make_engine(settings)` is called at start-up.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -106,15 +105,6 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """Open a session, commit if the block succeeds, roll back if it raises."""
-    async with factory() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
 
 
 __all__ = ["Base", "BigInteger", "UTCDateTime", "make_engine", "make_sessionmaker", "utcnow"]
