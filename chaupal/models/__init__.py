@@ -2,6 +2,19 @@
 
 from chaupal.models.accounts import Account, User
 from chaupal.models.follows import Block, Follow, FollowRequest, Mute
+from chaupal.models.gov import (
+    AuditEntry,
+    ExpectedEntity,
+    ExternalAudience,
+    ExternalPresence,
+    FollowerSnapshot,
+    InstitutionMember,
+    InstitutionProfile,
+    ModerationFlag,
+    OfficeHolding,
+    VerificationEvent,
+)
+from chaupal.models.jobs import Job, ScheduledStatus
 from chaupal.models.markers import Marker
 from chaupal.models.media import MediaAttachment
 from chaupal.models.notifications import Notification
@@ -22,22 +35,34 @@ __all__ = [
     "AccessToken",
     "Account",
     "Application",
+    "AuditEntry",
     "AuthorizationCode",
     "Block",
     "Bookmark",
+    "ExpectedEntity",
+    "ExternalAudience",
+    "ExternalPresence",
     "Favourite",
     "Follow",
     "FollowRequest",
+    "FollowerSnapshot",
     "IdempotencyKey",
+    "InstitutionMember",
+    "InstitutionProfile",
+    "Job",
     "Marker",
     "MediaAttachment",
     "Mention",
+    "ModerationFlag",
     "Mute",
     "Notification",
+    "OfficeHolding",
+    "ScheduledStatus",
     "Status",
     "StatusEdit",
     "StatusPin",
     "StatusTag",
     "Tag",
     "User",
+    "VerificationEvent",
 ]

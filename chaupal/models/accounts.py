@@ -12,6 +12,11 @@ from chaupal.db import Base, utcnow
 from chaupal.lib.ids import new_id
 
 ROLES = ("user", "moderator", "admin")
+# What an account is (issue 4): a person, an institution (ministry, department, office ...),
+# a political party or a media outlet.
+ACCOUNT_KINDS = ("person", "institution", "party", "media")
+# Verification granted by moderators; `government` is the grey badge of institutions/offices.
+VERIFICATION_TYPES = ("government", "official", "organisation", "notable")
 
 
 class Account(Base):
@@ -53,6 +58,9 @@ class Account(Base):
     statuses_count: Mapped[int] = mapped_column(default=0)
     last_status_at: Mapped[datetime | None] = mapped_column(default=None)
     suspended_at: Mapped[datetime | None] = mapped_column(default=None)
+    kind: Mapped[str] = mapped_column(String(16), default="person")
+    verification: Mapped[str | None] = mapped_column(String(16), default=None)
+    verified_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -81,4 +89,9 @@ class User(Base):
     default_sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
     default_language: Mapped[str | None] = mapped_column(String(16), default=None)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Two-factor TOTP (RFC 6238): the secret is set when enrolment starts and counts only
+    # once `otp_enabled_at` is set (the user proved a code); `otp_last_step` stops replays.
+    otp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    otp_enabled_at: Mapped[datetime | None] = mapped_column(default=None)
+    otp_last_step: Mapped[int | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

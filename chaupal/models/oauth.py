@@ -40,6 +40,10 @@ class AuthorizationCode(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     redirect_uri: Mapped[str] = mapped_column(Text)
     scopes: Mapped[str] = mapped_column(String(1000))
+    # Set when a staff member authorised an app to act as an institution they belong to.
+    acting_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), default=None
+    )
     code_challenge: Mapped[str | None] = mapped_column(String(255), default=None)
     code_challenge_method: Mapped[str | None] = mapped_column(String(16), default=None)
     expires_at: Mapped[datetime] = mapped_column()
@@ -61,6 +65,11 @@ class AccessToken(Base):
         ForeignKey("users.id", ondelete="CASCADE"), default=None, index=True
     )
     scopes: Mapped[str] = mapped_column(String(1000))
+    # Delegated token (issue 4): the user is a staff member acting as this institution
+    # account; it stops working the moment the membership ends.
+    acting_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), default=None, index=True
+    )
     kind: Mapped[str] = mapped_column(String(16), default="oauth")  # oauth | session
     # The authorisation code this token (or its refreshed ancestor) came from: a replayed
     # code revokes every token issued from it (RFC 6749 section 4.1.2).

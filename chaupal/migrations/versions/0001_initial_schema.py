@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 09:18:12.395493
+Create Date: 2026-11-28 11:21:32.912481
 """
 
 from collections.abc import Sequence
@@ -46,6 +46,9 @@ def upgrade() -> None:
         sa.Column("statuses_count", sa.BigInteger(), nullable=False),
         sa.Column("last_status_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("suspended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("verification", sa.String(length=16), nullable=True),
+        sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accounts")),
@@ -62,6 +65,48 @@ def upgrade() -> None:
             postgresql_where=sa.text("suspended_at IS NOT NULL"),
             sqlite_where=sa.text("suspended_at IS NOT NULL"),
         )
+
+    op.create_table(
+        "gov_expected_entities",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("category", sa.String(length=32), nullable=False),
+        sa.Column("parent_key", sa.String(length=128), nullable=True),
+        sa.Column("jurisdiction", sa.String(length=128), nullable=False),
+        sa.Column("expected_username", sa.String(length=64), nullable=True),
+        sa.Column("source", sa.String(length=255), nullable=False),
+        sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_gov_expected_entities")),
+        sa.UniqueConstraint("key", name=op.f("uq_gov_expected_entities_key")),
+    )
+    op.create_table(
+        "jobs",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("kind", sa.String(length=64), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("run_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.BigInteger(), nullable=False),
+        sa.Column("max_attempts", sa.BigInteger(), nullable=False),
+        sa.Column("locked_by", sa.String(length=128), nullable=True),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("dedupe_key", sa.String(length=255), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
+        sa.UniqueConstraint("dedupe_key", name=op.f("uq_jobs_dedupe_key")),
+    )
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_jobs_due",
+            ["run_at"],
+            unique=False,
+            postgresql_where=sa.text("state = 'queued'"),
+            sqlite_where=sa.text("state = 'queued'"),
+        )
+        batch_op.create_index("ix_jobs_state", ["state", "id"], unique=False)
 
     op.create_table(
         "oauth_applications",
@@ -112,6 +157,28 @@ def upgrade() -> None:
         batch_op.create_index("ix_blocks_target", ["target_account_id"], unique=False)
 
     op.create_table(
+        "external_presences",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("platform", sa.String(length=64), nullable=False),
+        sa.Column("url", sa.String(length=2000), nullable=False),
+        sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_external_presences_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_external_presences")),
+        sa.UniqueConstraint(
+            "account_id",
+            "platform",
+            "url",
+            name=op.f("uq_external_presences_account_id_platform_url"),
+        ),
+    )
+    op.create_table(
         "follow_requests",
         sa.Column("show_reblogs", sa.Boolean(), nullable=False),
         sa.Column("notify", sa.Boolean(), nullable=False),
@@ -145,6 +212,22 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "follower_snapshots",
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("followers_count", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_follower_snapshots_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("account_id", "day", name=op.f("pk_follower_snapshots")),
+    )
+    with op.batch_alter_table("follower_snapshots", schema=None) as batch_op:
+        batch_op.create_index("ix_follower_snapshots_day", ["day"], unique=False)
+
+    op.create_table(
         "follows",
         sa.Column("show_reblogs", sa.Boolean(), nullable=False),
         sa.Column("notify", sa.Boolean(), nullable=False),
@@ -174,6 +257,66 @@ def upgrade() -> None:
         batch_op.create_index("ix_follows_target", ["target_account_id", "id"], unique=False)
 
     op.create_table(
+        "institution_profiles",
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("category", sa.String(length=32), nullable=False),
+        sa.Column("parent_account_id", sa.BigInteger(), nullable=True),
+        sa.Column("jurisdiction_level", sa.String(length=16), nullable=False),
+        sa.Column("jurisdiction", sa.String(length=128), nullable=False),
+        sa.Column("require_approval", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_institution_profiles_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["parent_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_institution_profiles_parent_account_id_accounts"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("account_id", name=op.f("pk_institution_profiles")),
+    )
+    with op.batch_alter_table("institution_profiles", schema=None) as batch_op:
+        batch_op.create_index("ix_institution_profiles_parent", ["parent_account_id"], unique=False)
+
+    op.create_table(
+        "moderation_flags",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("related_account_id", sa.BigInteger(), nullable=True),
+        sa.Column("detail", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("resolved_by_account_id", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_moderation_flags_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["related_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_moderation_flags_related_account_id_accounts"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["resolved_by_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_moderation_flags_resolved_by_account_id_accounts"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_moderation_flags")),
+    )
+    with op.batch_alter_table("moderation_flags", schema=None) as batch_op:
+        batch_op.create_index("ix_moderation_flags_open", ["resolved_at", "id"], unique=False)
+
+    op.create_table(
         "mutes",
         sa.Column("hide_notifications", sa.Boolean(), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
@@ -198,6 +341,36 @@ def upgrade() -> None:
             "account_id", "target_account_id", name=op.f("uq_mutes_account_id_target_account_id")
         ),
     )
+    op.create_table(
+        "office_holdings",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("office_account_id", sa.BigInteger(), nullable=False),
+        sa.Column("holder_account_id", sa.BigInteger(), nullable=False),
+        sa.Column("title", sa.String(length=255), nullable=False),
+        sa.Column("role", sa.String(length=32), nullable=False),
+        sa.Column("started_on", sa.Date(), nullable=False),
+        sa.Column("ended_on", sa.Date(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["holder_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_office_holdings_holder_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["office_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_office_holdings_office_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_office_holdings")),
+    )
+    with op.batch_alter_table("office_holdings", schema=None) as batch_op:
+        batch_op.create_index("ix_office_holdings_holder", ["holder_account_id"], unique=False)
+        batch_op.create_index(
+            "ix_office_holdings_office", ["office_account_id", "started_on"], unique=False
+        )
+
     op.create_table(
         "statuses",
         sa.Column("id", sa.BigInteger(), nullable=False),
@@ -279,6 +452,9 @@ def upgrade() -> None:
         sa.Column("default_sensitive", sa.Boolean(), nullable=False),
         sa.Column("default_language", sa.String(length=16), nullable=True),
         sa.Column("last_sign_in_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("otp_secret", sa.String(length=64), nullable=True),
+        sa.Column("otp_enabled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("otp_last_step", sa.BigInteger(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"],
@@ -290,6 +466,32 @@ def upgrade() -> None:
         sa.UniqueConstraint("account_id", name=op.f("uq_users_account_id")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
     )
+    op.create_table(
+        "verification_events",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("action", sa.String(length=16), nullable=False),
+        sa.Column("verification", sa.String(length=16), nullable=True),
+        sa.Column("evidence", sa.Text(), nullable=False),
+        sa.Column("moderator_account_id", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_verification_events_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["moderator_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_verification_events_moderator_account_id_accounts"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_verification_events")),
+    )
+    with op.batch_alter_table("verification_events", schema=None) as batch_op:
+        batch_op.create_index("ix_verification_events_account", ["account_id", "id"], unique=False)
+
     op.create_table(
         "bookmarks",
         sa.Column("id", sa.BigInteger(), nullable=False),
@@ -315,6 +517,34 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("bookmarks", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_bookmarks_status_id"), ["status_id"], unique=False)
+
+    op.create_table(
+        "external_audience",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("presence_id", sa.BigInteger(), nullable=False),
+        sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column("followers", sa.BigInteger(), nullable=False),
+        sa.Column("source", sa.String(length=500), nullable=False),
+        sa.Column("recorded_by_user_id", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["presence_id"],
+            ["external_presences.id"],
+            name=op.f("fk_external_audience_presence_id_external_presences"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_external_audience_recorded_by_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_external_audience")),
+    )
+    with op.batch_alter_table("external_audience", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_external_audience_presence", ["presence_id", "as_of"], unique=False
+        )
 
     op.create_table(
         "favourites",
@@ -364,6 +594,79 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_keys")),
         sa.UniqueConstraint("account_id", "key", name=op.f("uq_idempotency_keys_account_id_key")),
     )
+    op.create_table(
+        "institution_audit_log",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("institution_account_id", sa.BigInteger(), nullable=False),
+        sa.Column("staff_user_id", sa.BigInteger(), nullable=True),
+        sa.Column("staff_account_id", sa.BigInteger(), nullable=True),
+        sa.Column("staff_username", sa.String(length=64), nullable=False),
+        sa.Column("action", sa.String(length=64), nullable=False),
+        sa.Column("object_type", sa.String(length=32), nullable=False),
+        sa.Column("object_id", sa.BigInteger(), nullable=True),
+        sa.Column("detail", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["institution_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_institution_audit_log_institution_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["staff_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_institution_audit_log_staff_account_id_accounts"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["staff_user_id"],
+            ["users.id"],
+            name=op.f("fk_institution_audit_log_staff_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_institution_audit_log")),
+    )
+    with op.batch_alter_table("institution_audit_log", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_institution_audit_log_institution", ["institution_account_id", "id"], unique=False
+        )
+
+    op.create_table(
+        "institution_members",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("institution_account_id", sa.BigInteger(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("added_by_user_id", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["added_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_institution_members_added_by_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["institution_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_institution_members_institution_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_institution_members_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_institution_members")),
+        sa.UniqueConstraint(
+            "institution_account_id",
+            "user_id",
+            name=op.f("uq_institution_members_institution_account_id_user_id"),
+        ),
+    )
+    with op.batch_alter_table("institution_members", schema=None) as batch_op:
+        batch_op.create_index("ix_institution_members_user", ["user_id"], unique=False)
+
     op.create_table(
         "markers",
         sa.Column("id", sa.BigInteger(), nullable=False),
@@ -481,12 +784,19 @@ def upgrade() -> None:
         sa.Column("application_id", sa.BigInteger(), nullable=True),
         sa.Column("user_id", sa.BigInteger(), nullable=True),
         sa.Column("scopes", sa.String(length=1000), nullable=False),
+        sa.Column("acting_account_id", sa.BigInteger(), nullable=True),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("authorization_code_id", sa.BigInteger(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["acting_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_oauth_access_tokens_acting_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
         sa.ForeignKeyConstraint(
             ["application_id"],
             ["oauth_applications.id"],
@@ -504,6 +814,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_digest", name=op.f("uq_oauth_access_tokens_token_digest")),
     )
     with op.batch_alter_table("oauth_access_tokens", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_oauth_access_tokens_acting_account_id"),
+            ["acting_account_id"],
+            unique=False,
+        )
         batch_op.create_index(
             batch_op.f("ix_oauth_access_tokens_application_id"), ["application_id"], unique=False
         )
@@ -524,11 +839,18 @@ def upgrade() -> None:
         sa.Column("user_id", sa.BigInteger(), nullable=False),
         sa.Column("redirect_uri", sa.Text(), nullable=False),
         sa.Column("scopes", sa.String(length=1000), nullable=False),
+        sa.Column("acting_account_id", sa.BigInteger(), nullable=True),
         sa.Column("code_challenge", sa.String(length=255), nullable=True),
         sa.Column("code_challenge_method", sa.String(length=16), nullable=True),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["acting_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_oauth_authorization_codes_acting_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
         sa.ForeignKeyConstraint(
             ["application_id"],
             ["oauth_applications.id"],
@@ -544,6 +866,57 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_oauth_authorization_codes")),
         sa.UniqueConstraint("code_digest", name=op.f("uq_oauth_authorization_codes_code_digest")),
     )
+    op.create_table(
+        "scheduled_statuses",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_by_user_id", sa.BigInteger(), nullable=True),
+        sa.Column("application_id", sa.BigInteger(), nullable=True),
+        sa.Column("scheduled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("params", sa.JSON(), nullable=False),
+        sa.Column("media_ids", sa.JSON(), nullable=False),
+        sa.Column("state", sa.String(length=24), nullable=False),
+        sa.Column("approved_by_user_id", sa.BigInteger(), nullable=True),
+        sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("status_id", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_scheduled_statuses_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["oauth_applications.id"],
+            name=op.f("fk_scheduled_statuses_application_id_oauth_applications"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["approved_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_scheduled_statuses_approved_by_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_scheduled_statuses_created_by_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["status_id"],
+            ["statuses.id"],
+            name=op.f("fk_scheduled_statuses_status_id_statuses"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_scheduled_statuses")),
+    )
+    with op.batch_alter_table("scheduled_statuses", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_scheduled_statuses_account", ["account_id", "state", "id"], unique=False
+        )
+
     op.create_table(
         "status_edits",
         sa.Column("id", sa.BigInteger(), nullable=False),
@@ -634,11 +1007,16 @@ def downgrade() -> None:
         batch_op.drop_index("ix_status_edits_status")
 
     op.drop_table("status_edits")
+    with op.batch_alter_table("scheduled_statuses", schema=None) as batch_op:
+        batch_op.drop_index("ix_scheduled_statuses_account")
+
+    op.drop_table("scheduled_statuses")
     op.drop_table("oauth_authorization_codes")
     with op.batch_alter_table("oauth_access_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_oauth_access_tokens_user_id"))
         batch_op.drop_index(batch_op.f("ix_oauth_access_tokens_authorization_code_id"))
         batch_op.drop_index(batch_op.f("ix_oauth_access_tokens_application_id"))
+        batch_op.drop_index(batch_op.f("ix_oauth_access_tokens_acting_account_id"))
 
     op.drop_table("oauth_access_tokens")
     with op.batch_alter_table("notifications", schema=None) as batch_op:
@@ -656,15 +1034,31 @@ def downgrade() -> None:
 
     op.drop_table("media_attachments")
     op.drop_table("markers")
+    with op.batch_alter_table("institution_members", schema=None) as batch_op:
+        batch_op.drop_index("ix_institution_members_user")
+
+    op.drop_table("institution_members")
+    with op.batch_alter_table("institution_audit_log", schema=None) as batch_op:
+        batch_op.drop_index("ix_institution_audit_log_institution")
+
+    op.drop_table("institution_audit_log")
     op.drop_table("idempotency_keys")
     with op.batch_alter_table("favourites", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_favourites_status_id"))
 
     op.drop_table("favourites")
+    with op.batch_alter_table("external_audience", schema=None) as batch_op:
+        batch_op.drop_index("ix_external_audience_presence")
+
+    op.drop_table("external_audience")
     with op.batch_alter_table("bookmarks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_bookmarks_status_id"))
 
     op.drop_table("bookmarks")
+    with op.batch_alter_table("verification_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_verification_events_account")
+
+    op.drop_table("verification_events")
     op.drop_table("users")
     with op.batch_alter_table("statuses", schema=None) as batch_op:
         batch_op.drop_index("ix_statuses_visibility")
@@ -674,21 +1068,49 @@ def downgrade() -> None:
         batch_op.drop_index("ix_statuses_account")
 
     op.drop_table("statuses")
+    with op.batch_alter_table("office_holdings", schema=None) as batch_op:
+        batch_op.drop_index("ix_office_holdings_office")
+        batch_op.drop_index("ix_office_holdings_holder")
+
+    op.drop_table("office_holdings")
     op.drop_table("mutes")
+    with op.batch_alter_table("moderation_flags", schema=None) as batch_op:
+        batch_op.drop_index("ix_moderation_flags_open")
+
+    op.drop_table("moderation_flags")
+    with op.batch_alter_table("institution_profiles", schema=None) as batch_op:
+        batch_op.drop_index("ix_institution_profiles_parent")
+
+    op.drop_table("institution_profiles")
     with op.batch_alter_table("follows", schema=None) as batch_op:
         batch_op.drop_index("ix_follows_target")
 
     op.drop_table("follows")
+    with op.batch_alter_table("follower_snapshots", schema=None) as batch_op:
+        batch_op.drop_index("ix_follower_snapshots_day")
+
+    op.drop_table("follower_snapshots")
     with op.batch_alter_table("follow_requests", schema=None) as batch_op:
         batch_op.drop_index("ix_follow_requests_target")
 
     op.drop_table("follow_requests")
+    op.drop_table("external_presences")
     with op.batch_alter_table("blocks", schema=None) as batch_op:
         batch_op.drop_index("ix_blocks_target")
 
     op.drop_table("blocks")
     op.drop_table("tags")
     op.drop_table("oauth_applications")
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.drop_index("ix_jobs_state")
+        batch_op.drop_index(
+            "ix_jobs_due",
+            postgresql_where=sa.text("state = 'queued'"),
+            sqlite_where=sa.text("state = 'queued'"),
+        )
+
+    op.drop_table("jobs")
+    op.drop_table("gov_expected_entities")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.drop_index(
             "ix_accounts_suspended",
