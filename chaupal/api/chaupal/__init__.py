@@ -1,0 +1,1 @@
+"""Chaupal's own API additions under /api/chaupal/v1/ (institutions, directory, insights)."""

@@ -1,0 +1,1 @@
+"""Government presence: institutions, verification, delegation, directory, coverage and leaderboards."""
