@@ -15,6 +15,7 @@ app = typer.Typer(
 app.command("serve")(serve.serve)
 app.command("migrate")(serve.migrate)
 app.command("demo")(demo.demo)
+app.command("demo-code")(demo.demo_code)
 app.add_typer(admin.app, name="admin")
 app.add_typer(media.app, name="media")
 app.add_typer(insights.app, name="insights")

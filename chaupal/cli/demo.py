@@ -57,7 +57,26 @@ def demo(
         f"password [bold]{result.admin_password}[/bold]"
     )
     console.print(
-        f"Every other demo account (e.g. pm_ashok_rao, PMO, citizens) signs in with its "
-        f"username's e-mail <username>@demo.example.org and password "
+        f"Every other demo person (e.g. pm_ashok_rao, citizens, ministry staff) signs in with "
+        f"the e-mail <username>@demo.example.org and password "
         f"[bold]{result.persona_password}[/bold]"
     )
+    if result.gov is not None:
+        from chaupal.demo.gov import DEMO_TOTP_SECRET
+
+        console.print(
+            "Institutions (PMO, ministries) have no password: their staff act for them, e.g. "
+            "[bold]finance_owner[/bold], [bold]finance_editor[/bold], "
+            "[bold]finance_analyst[/bold], [bold]pmo_editor[/bold]. Staff use two-factor; "
+            f"the demo TOTP secret is [bold]{DEMO_TOTP_SECRET}[/bold] "
+            "(add it to an authenticator app, or run `chaupal demo-code` for the current code)."
+        )
+
+
+def demo_code() -> None:
+    """Print the current two-factor code of the demo staff accounts (demo data only)."""
+    import pyotp
+
+    from chaupal.demo.gov import DEMO_TOTP_SECRET
+
+    console.print(pyotp.TOTP(DEMO_TOTP_SECRET).now())

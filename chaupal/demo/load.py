@@ -36,6 +36,7 @@ class DemoResult:
     admin_username: str = ADMIN_USERNAME
     admin_password: str | None = None
     persona_password: str | None = None
+    gov: Any = None  # chaupal.demo.gov.GovDemo
 
 
 class _NoProgress:
@@ -110,6 +111,7 @@ class _Loader:
         return account
 
     async def run(self, n_citizens: int, intensity: float, now: datetime) -> DemoResult:
+        self.now = now - timedelta(hours=1)
         from chaupal.actions.accounts import check_create_account, check_username, do_create_account
 
         rng, session = self.rng, self.session
@@ -119,7 +121,7 @@ class _Loader:
         people = cast.officials() + cast.citizens(rng, n_citizens)
 
         task = self.progress.add_task("Accounts", total=len(people) + 1)
-        await check_create_account(
+        admin = await check_create_account(
             session,
             self.settings,
             username=ADMIN_USERNAME,
@@ -127,6 +129,7 @@ class _Loader:
             password=result.admin_password,
             role="admin",
         )
+        admin_id = admin[0].id
         shared_hash = hash_password(result.persona_password)  # argon2 once, not 3,000 times
         for p in people:
             official = p.kind != "citizen"
@@ -161,7 +164,34 @@ class _Loader:
         events = plan.plan_events(rng, people, followers, now, intensity)
         result.counts = await self._events(events)
         await self.commit()
+
+        await self._government(result, people, admin_id, shared_hash, now)
         return result
+
+    async def _government(
+        self,
+        result: DemoResult,
+        people: list[cast.Persona],
+        admin_id: int,
+        password_hash: str,
+        now: datetime,
+    ) -> None:
+        """Kinds, institutions, offices, verification, staff, snapshots (chaupal.demo.gov)."""
+        from chaupal.demo import gov
+
+        task = self.progress.add_task("Government presence", total=2)
+        result.gov = await gov.seed_government(
+            self.session, self.rng, people, self.account_ids, admin_id, password_hash, now
+        )
+        await self.commit()
+        self.progress.advance(task)
+        ranked = sorted(range(len(people)), key=lambda i: people[i].kind == "citizen")
+        tracked = [self.account_ids[i] for i in ranked if people[i].kind != "citizen"]
+        await gov.follower_snapshots(
+            self.session, tracked, now - timedelta(days=plan.DAYS), now
+        )
+        await self.commit()
+        self.progress.advance(task)
 
     async def _follows(
         self,
@@ -188,7 +218,9 @@ class _Loader:
                 follower, target = await self.account(a), await self.account(b)
                 await check_follow(self.session, self.settings, follower, target)
             else:
-                at = start - timedelta(days=rng.uniform(0, 60))
+                # Spread over the months before and during the demo, so follower
+                # snapshots and leaderboards show growth.
+                at = min(start + timedelta(days=rng.uniform(-60, plan.DAYS)), self.now)
                 rows.append(
                     {
                         "id": new_id(at),
