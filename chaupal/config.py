@@ -124,4 +124,34 @@ class Settings(BaseSettings):
 
     @property
     def streaming_url(self) -> str:
+    # Government directory, coverage and leaderboards (issue 4)
+    directory_activity_days: int = 30  # "statuses in the last N days" in the directory
+    directory_page_default: int = 40
+    directory_page_max: int = 200
+    directory_tree_max: int = 5000  # entries in the tree view; a larger directory is cut (flag set)
+    coverage_inactive_days: int = 30  # a present entity with no post for this long is "inactive"
+    max_gov_import_bytes: int = 1_048_576  # a coverage YAML file larger than this is refused
+    max_gov_import_entities: int = 5000  # expected entities in one coverage file
+    leaderboard_size_default: int = 20
+    leaderboard_size_max: int = 100
+    leaderboard_period_days_default: int = 30  # days of growth shown by the charts
+    leaderboard_period_days_max: int = 366
+    snapshot_follower_threshold: int = 1000  # persons with more followers are snapshotted daily
+    max_presences_per_account: int = 20  # external presences one account may declare
+    max_presence_url_chars: int = 2000
+    max_presence_platform_chars: int = 64
+    max_audience_source_chars: int = 500
+
+    # Verification, institutions and offices (issue 4)
+    max_verification_evidence_chars: int = 2000  # evidence a moderator records with a grant/revoke
+    max_office_title_chars: int = 255  # "Prime Minister of India"
+    max_jurisdiction_chars: int = 128  # "India", "Kerala" ...
+    institution_max_depth: int = 16  # levels of the institution hierarchy (parents above an account)
+
+    # Outgoing fetches (rel="me" profile-link verification)
+    fetch_timeout_seconds: float = 10.0  # per request (connect, each read)
+    fetch_max_bytes: int = 1_048_576  # a larger page is not read (and does not verify)
+    fetch_max_redirects: int = 3
+    fetch_allow_private: bool = False  # TEST ONLY: allow loopback/private addresses (SSRF guard off)
+
         return f"{'wss' if self.https else 'ws'}://{self.domain}"
