@@ -101,6 +101,18 @@ class Settings(BaseSettings):
     stream_max_seconds: float = 30 * 60.0  # then the stream ends and the client reconnects
     stream_subscriber_queue: int = 256  # events a slow subscriber may fall behind before it is dropped
 
+    # Verification, institutions and offices (issue 4)
+    max_verification_evidence_chars: int = 2000  # evidence a moderator records with a grant/revoke
+    max_office_title_chars: int = 255  # "Prime Minister of India"
+    max_jurisdiction_chars: int = 128  # "India", "Kerala" ...
+    institution_max_depth: int = 16  # levels of the institution hierarchy (parents above an account)
+
+    # Outgoing fetches (rel="me" profile-link verification)
+    fetch_timeout_seconds: float = 10.0  # per request (connect, each read)
+    fetch_max_bytes: int = 1_048_576  # a larger page is not read (and does not verify)
+    fetch_max_redirects: int = 3
+    fetch_allow_private: bool = False  # TEST ONLY: allow loopback/private addresses (SSRF guard off)
+
     # Database pool
     db_pool_size: int = 10
     db_max_overflow: int = 20

@@ -10,6 +10,7 @@ import unicodedata
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chaupal.actions.impersonation import do_flag_lookalikes
 from chaupal.actions.tokens import do_revoke_user_tokens
 from chaupal.config import Settings
 from chaupal.db import utcnow
@@ -135,6 +136,7 @@ async def do_create_account(
         await session.flush()
     except Exception as exc:  # a concurrent sign-up took the name or email
         raise ApiError(422, "Validation failed: username or email is already taken") from exc
+    await do_flag_lookalikes(session, account)  # a name imitating a verified account
     return account, user
 
 

@@ -25,6 +25,7 @@ def include_routers(app: FastAPI) -> None:
         statuses,
         timelines,
     )
+    from chaupal.api.chaupal import gov_admin, gov_public
     from chaupal.web import pages
 
     for module in (
@@ -45,6 +46,8 @@ def include_routers(app: FastAPI) -> None:
         markers,
         preferences,
     ):
+        app.include_router(module.router)
+    for module in (gov_admin, gov_public):  # verification, institutions, offices, flags
         app.include_router(module.router)
     app.include_router(oauth.router)
     app.include_router(pages.router)

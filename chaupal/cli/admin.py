@@ -95,3 +95,6 @@ def suspend(username: str = typer.Argument(..., help="Local username to suspend.
         console.print(f"[red]No local account @{username}.[/red]")
         raise typer.Exit(1)
     console.print(f"Suspended @{username}.")
+
+
+from chaupal.cli import admin_gov  # noqa: F401  (registers the government commands on `app`)

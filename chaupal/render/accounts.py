@@ -71,6 +71,17 @@ def render_account(settings: Settings, account: Account) -> dict[str, Any]:
         "followers_count": account.followers_count,
         "following_count": account.following_count,
         "roles": [],
+        "chaupal": chaupal_summary(account),
+    }
+
+
+def chaupal_summary(account: Account) -> dict[str, Any]:
+    """Chaupal's additions every Account entity carries, read from the row alone."""
+    return {
+        "kind": account.kind,
+        "verification": {"type": account.verification, "verified_at": iso(account.verified_at)}
+        if account.verification
+        else None,
     }
 
 

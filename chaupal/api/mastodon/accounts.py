@@ -38,6 +38,7 @@ from chaupal.models import (
     Tag,
 )
 from chaupal.render.accounts import render_account
+from chaupal.render.gov import render_account_detailed
 from chaupal.render.statuses import render_statuses
 
 router = APIRouter()
@@ -85,7 +86,7 @@ async def lookup(
     )
     if account is None:
         raise not_found()
-    return render_account(settings, account)
+    return await render_account_detailed(session, settings, account)
 
 
 class SearchParams(Params):
@@ -150,7 +151,7 @@ async def search(
 async def get_account(
     account_id: str, session: SessionDep, settings: SettingsDep, auth: MaybeReadAccounts
 ) -> dict[str, Any]:
-    return render_account(settings, await access_account(session, account_id))
+    return await render_account_detailed(session, settings, await access_account(session, account_id))
 
 
 class StatusesParams(Params):

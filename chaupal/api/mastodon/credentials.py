@@ -18,6 +18,7 @@ from chaupal.api.params import all_params, validate
 from chaupal.errors import ApiError, unprocessable
 from chaupal.models import Account, FollowRequest, User
 from chaupal.render.accounts import render_credential_account
+from chaupal.render.gov import account_details
 
 router = APIRouter()
 LOCALE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
@@ -84,7 +85,9 @@ async def _credential_account(session: Any, settings: Any, account: Account, use
     pending = await session.scalar(
         select(func.count()).select_from(FollowRequest).where(FollowRequest.target_account_id == account.id)
     )
-    return render_credential_account(settings, account, user, int(pending or 0))
+    data = render_credential_account(settings, account, user, int(pending or 0))
+    data["chaupal"].update(await account_details(session, settings, account))
+    return data
 
 
 @router.get("/api/v1/accounts/verify_credentials")
@@ -121,7 +124,8 @@ async def update_credentials(
         if raw.get(upload) not in (None, ""):
             raise unprocessable(f"{upload} uploads are not supported yet")
     params = validate(CredentialsUpdate, raw)
-    source = params.source or Source()
+    # An institution has no user of its own: its staff's posting defaults are not its to change.
+    source = Source() if auth.acting else (params.source or Source())
     update = ProfileUpdate(
         display_name=params.display_name,
         note=params.note,
