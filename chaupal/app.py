@@ -4,6 +4,7 @@ rate limits, error handling and every router. Nothing connects until start-up.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -137,6 +138,39 @@ async def _housekeeping(app: FastAPI, settings: Settings) -> None:
             logging.getLogger("chaupal").exception("housekeeping failed")
 
 
+def _start_job_runner(app: FastAPI, settings: Settings) -> tuple[asyncio.Event, asyncio.Task[None] | None]:
+    """The in-process job runner (`jobs_in_process`); scale-out runs `chaupal worker` instead."""
+    stop = asyncio.Event()
+    if not settings.jobs_in_process:
+        app.state.job_runner = None
+        return stop, None
+    from chaupal.events import hub_of
+    from chaupal.jobs import JobRunner
+
+    runner = JobRunner(
+        app.state.sessions,
+        settings,
+        write_lock=app.state.write_lock,
+        hub=hub_of(app.state),
+        read_sessions=app.state.read_sessions,
+    )
+    app.state.job_runner = runner
+    return stop, asyncio.create_task(runner.run_forever(stop))
+
+
+async def _stop_job_runner(settings: Settings, stop: asyncio.Event, task: asyncio.Task[None]) -> None:
+    """Let the running batch finish (briefly), then cancel; held jobs are handed back."""
+    stop.set()
+    try:
+        await asyncio.wait_for(asyncio.shield(task), settings.jobs_shutdown_grace_seconds)
+    except (TimeoutError, asyncio.CancelledError):
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    except Exception:  # shutting down: log, never block the exit
+        logging.getLogger("chaupal").exception("job runner failed")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -160,9 +194,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.media_cleanup_interval_seconds > 0:
             housekeeping = asyncio.create_task(_housekeeping(app, settings))
         app.state.housekeeping = housekeeping
+        jobs_stop, jobs_task = _start_job_runner(app, settings)
         try:
             yield
         finally:
+            if jobs_task is not None:
+                await _stop_job_runner(settings, jobs_stop, jobs_task)
             if housekeeping is not None:
                 housekeeping.cancel()
             if redis is not None:

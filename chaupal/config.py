@@ -85,6 +85,15 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int | None = None  # None: tokens live until revoked, like Mastodon
     session_ttl_seconds: int = 14 * 24 * 3600
 
+    # Two-factor sign-in (TOTP) and institution staff (issue 4)
+    otp_valid_window: int = 1  # codes of this many 30-second steps either side of now are accepted
+    otp_sign_in_ttl_seconds: int = 300  # time allowed to enter the code after the password
+    rate_limit_otp: int = 10  # two-factor codes tried per user per window (sign-in, API, switching)
+    rate_limit_otp_window_seconds: int = 300
+    page_audit_default: int = 40  # institution audit log entries per page
+    page_audit_max: int = 200
+    audit_export_max_rows: int = 100_000  # newest entries in one CSV/JSON export
+
     # Rate limits (requests per window), Mastodon's defaults
     rate_limit_enabled: bool = True
     rate_limit_requests: int = 300
@@ -96,10 +105,43 @@ class Settings(BaseSettings):
 
     idempotency_ttl_seconds: int = 3600
 
+    # Durable job runner (chaupal/jobs): in `serve` (embedded) and/or `chaupal worker` processes
+    jobs_in_process: bool = True  # `serve` runs a runner too; turn off when `chaupal worker` runs
+    jobs_poll_interval_seconds: float = 1.0  # an idle runner looks for due jobs this often
+    jobs_lease_seconds: int = 300  # a claimed job is reclaimed if its runner is silent this long
+    jobs_max_attempts: int = 10  # then the job stays `failed`, with its last error, for operators
+    jobs_backoff_base_seconds: float = 10.0  # retry n waits about base * 2**(n-1), with jitter
+    jobs_backoff_cap_seconds: float = 3600.0  # ... but never longer than this
+    jobs_batch_size: int = 10  # jobs claimed per poll (run concurrently on PostgreSQL)
+    jobs_shutdown_grace_seconds: float = 5.0  # on stop, a job still running then is handed back
+
+    # Scheduled statuses (Mastodon's limits)
+    scheduled_status_min_lead_seconds: int = 300  # scheduled_at must be this far ahead
+    max_scheduled_statuses: int = 300  # pending scheduled posts per account
+    max_scheduled_statuses_per_day: int = 25  # pending scheduled posts per account and UTC day
+
     # Live streams (web SSE now; the Mastodon streaming API in issue 6)
     stream_keepalive_seconds: float = 15.0  # an SSE comment this often keeps proxies from closing it
     stream_max_seconds: float = 30 * 60.0  # then the stream ends and the client reconnects
     stream_subscriber_queue: int = 256  # events a slow subscriber may fall behind before it is dropped
+
+    # Government directory, coverage and leaderboards (issue 4)
+    directory_activity_days: int = 30  # "statuses in the last N days" in the directory
+    directory_page_default: int = 40
+    directory_page_max: int = 200
+    directory_tree_max: int = 5000  # entries in the tree view; a larger directory is cut (flag set)
+    coverage_inactive_days: int = 30  # a present entity with no post for this long is "inactive"
+    max_gov_import_bytes: int = 1_048_576  # a coverage YAML file larger than this is refused
+    max_gov_import_entities: int = 5000  # expected entities in one coverage file
+    leaderboard_size_default: int = 20
+    leaderboard_size_max: int = 100
+    leaderboard_period_days_default: int = 30  # days of growth shown by the charts
+    leaderboard_period_days_max: int = 366
+    snapshot_follower_threshold: int = 1000  # persons with more followers are snapshotted daily
+    max_presences_per_account: int = 20  # external presences one account may declare
+    max_presence_url_chars: int = 2000
+    max_presence_platform_chars: int = 64
+    max_audience_source_chars: int = 500
 
     # Verification, institutions and offices (issue 4)
     max_verification_evidence_chars: int = 2000  # evidence a moderator records with a grant/revoke
@@ -136,34 +178,4 @@ class Settings(BaseSettings):
 
     @property
     def streaming_url(self) -> str:
-    # Government directory, coverage and leaderboards (issue 4)
-    directory_activity_days: int = 30  # "statuses in the last N days" in the directory
-    directory_page_default: int = 40
-    directory_page_max: int = 200
-    directory_tree_max: int = 5000  # entries in the tree view; a larger directory is cut (flag set)
-    coverage_inactive_days: int = 30  # a present entity with no post for this long is "inactive"
-    max_gov_import_bytes: int = 1_048_576  # a coverage YAML file larger than this is refused
-    max_gov_import_entities: int = 5000  # expected entities in one coverage file
-    leaderboard_size_default: int = 20
-    leaderboard_size_max: int = 100
-    leaderboard_period_days_default: int = 30  # days of growth shown by the charts
-    leaderboard_period_days_max: int = 366
-    snapshot_follower_threshold: int = 1000  # persons with more followers are snapshotted daily
-    max_presences_per_account: int = 20  # external presences one account may declare
-    max_presence_url_chars: int = 2000
-    max_presence_platform_chars: int = 64
-    max_audience_source_chars: int = 500
-
-    # Verification, institutions and offices (issue 4)
-    max_verification_evidence_chars: int = 2000  # evidence a moderator records with a grant/revoke
-    max_office_title_chars: int = 255  # "Prime Minister of India"
-    max_jurisdiction_chars: int = 128  # "India", "Kerala" ...
-    institution_max_depth: int = 16  # levels of the institution hierarchy (parents above an account)
-
-    # Outgoing fetches (rel="me" profile-link verification)
-    fetch_timeout_seconds: float = 10.0  # per request (connect, each read)
-    fetch_max_bytes: int = 1_048_576  # a larger page is not read (and does not verify)
-    fetch_max_redirects: int = 3
-    fetch_allow_private: bool = False  # TEST ONLY: allow loopback/private addresses (SSRF guard off)
-
         return f"{'wss' if self.https else 'ws'}://{self.domain}"

@@ -135,6 +135,7 @@ async def settings(
         domain="chaupal.test",
         secret_key="test-secret",
         redis_prefix=f"chaupal-test-{RUN_ID}:",
+        jobs_in_process=False,  # tests run jobs explicitly (chaupal.jobs.run_due)
     )
     if url not in _created:
         data_dir.mkdir(parents=True, exist_ok=True)

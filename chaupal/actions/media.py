@@ -355,12 +355,19 @@ async def do_cleanup_unattached_media(
     cutoff = (now or utcnow()) - timedelta(seconds=settings.media_unattached_ttl_seconds)
     rows = (
         await session.execute(
-            select(MediaAttachment.id, MediaAttachment.file_path, MediaAttachment.thumbnail_path)
+            select(
+                MediaAttachment.id,
+                MediaAttachment.account_id,
+                MediaAttachment.file_path,
+                MediaAttachment.thumbnail_path,
+            )
             .where(MediaAttachment.status_id.is_(None), MediaAttachment.created_at < cutoff)
             .order_by(MediaAttachment.id)
             .limit(limit)
         )
     ).all()
+    if rows:
+        rows = await _not_reserved(session, rows)
     if not rows:
         return 0, []
     await session.execute(
@@ -370,6 +377,25 @@ async def do_cleanup_unattached_media(
     )
     await session.flush()
     return len(rows), [k for r in rows for k in (r.file_path, r.thumbnail_path) if k]
+
+
+async def _not_reserved(session: AsyncSession, rows: Sequence[Any]) -> list[Any]:
+    """Drop media a scheduled status or approval draft will attach when it is published."""
+    from chaupal.models import ScheduledStatus
+
+    reserved = {
+        int(m)
+        for ids in (
+            await session.scalars(
+                select(ScheduledStatus.media_ids).where(
+                    ScheduledStatus.account_id.in_({r.account_id for r in rows}),
+                    ScheduledStatus.state.in_(("scheduled", "pending_approval")),
+                )
+            )
+        ).all()
+        for m in ids or []
+    }
+    return [r for r in rows if r.id not in reserved]
 
 
 async def _orphans(session: AsyncSession, keys: list[str]) -> list[str]:

@@ -1,0 +1,29 @@
+"""Durable background jobs: `enqueue` a row in the caller's transaction, register handlers with
+`@job_handler("kind")` and periodic work with `recurring("kind", every_seconds)`; `JobRunner`
+claims due jobs (leases, SKIP LOCKED on PostgreSQL), retries with backoff, keeps failures."""
+
+from chaupal.jobs.queue import backoff_seconds, do_retry_job, enqueue, list_jobs, recurring_key
+from chaupal.jobs.registry import (
+    HANDLERS,
+    RECURRING,
+    JobFailed,
+    job_handler,
+    load_handlers,
+    recurring,
+)
+from chaupal.jobs.runner import JobRunner
+
+__all__ = [
+    "HANDLERS",
+    "RECURRING",
+    "JobFailed",
+    "JobRunner",
+    "backoff_seconds",
+    "do_retry_job",
+    "enqueue",
+    "job_handler",
+    "list_jobs",
+    "load_handlers",
+    "recurring",
+    "recurring_key",
+]

@@ -1,0 +1,59 @@
+"""Which code runs each kind of job: `@job_handler("kind")` registers an
+`async def handler(session, settings, payload) -> None`; `recurring("kind", every_seconds)`
+asks the runner to keep one queued job of that kind and to re-enqueue it after each run."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chaupal.config import Settings
+
+Handler = Callable[[AsyncSession, Settings, dict[str, Any]], Awaitable[None]]
+
+HANDLERS: dict[str, Handler] = {}
+RECURRING: dict[str, float] = {}
+
+# Modules whose import registers handlers; the runner imports them before it claims anything.
+# A module that defines a @job_handler adds itself here.
+HANDLER_MODULES: list[str] = ["chaupal.actions.scheduled"]
+
+
+class JobFailed(Exception):
+    """Raised by a handler to end its job as `failed` at once, without retries. Unlike any other
+    exception, the handler's writes so far are committed with the failure (roll back a
+    savepoint first if some of them must not stay)."""
+
+
+def job_handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register `handler` for jobs of `kind` (one handler per kind)."""
+
+    def register(handler: Handler) -> Handler:
+        existing = HANDLERS.get(kind)
+        if existing is not None and existing is not handler and (
+            existing.__module__,
+            existing.__qualname__,
+        ) != (handler.__module__, handler.__qualname__):
+            raise ValueError(f"a handler for job kind {kind!r} is already registered")
+        HANDLERS[kind] = handler
+        return handler
+
+    return register
+
+
+def recurring(kind: str, every_seconds: float) -> Callable[[Any], Any]:
+    """Run jobs of `kind` every `every_seconds` (payload `{}`); usable as a plain call or as a
+    decorator stacked on the `@job_handler`."""
+    if every_seconds <= 0:
+        raise ValueError("every_seconds must be positive")
+    RECURRING[kind] = float(every_seconds)
+    return lambda f: f
+
+
+def load_handlers() -> dict[str, Handler]:
+    for name in HANDLER_MODULES:
+        importlib.import_module(name)
+    return HANDLERS
