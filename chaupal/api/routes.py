@@ -26,6 +26,9 @@ def include_routers(app: FastAPI) -> None:
         timelines,
     )
     from chaupal.api.chaupal import gov_admin, gov_public
+    from chaupal.api.chaupal import directory as gov_directory
+    from chaupal.api.chaupal import leaderboards as gov_leaderboards
+    from chaupal.api.chaupal import presences as gov_presences
     from chaupal.web import pages
 
     for module in (
@@ -51,6 +54,8 @@ def include_routers(app: FastAPI) -> None:
         app.include_router(module.router)
     app.include_router(oauth.router)
     app.include_router(pages.router)
+    for module in (gov_directory, gov_leaderboards, gov_presences):
+        app.include_router(module.router)
 
 
 def iter_routes(app: FastAPI) -> list[tuple[str, str]]:
