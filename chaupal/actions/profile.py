@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chaupal.actions.impersonation import do_flag_lookalikes
+from chaupal.actions.link_verification import do_enqueue_link_verification
 from chaupal.config import Settings
 from chaupal.errors import unprocessable
 from chaupal.models import Account, User
@@ -123,7 +125,9 @@ async def check_update_profile(
 async def do_update_profile(
     session: AsyncSession, account: Account, user: User, update: ProfileUpdate
 ) -> None:
+    renamed = False
     if update.display_name is not None:
+        renamed = account.display_name != update.display_name.strip()
         account.display_name = update.display_name.strip()
     if update.note is not None:
         account.note = update.note
@@ -133,9 +137,13 @@ async def do_update_profile(
         if value is not None:
             setattr(account, flag, value)
     if update.fields is not None:
+        # A field left as it was keeps its rel="me" verification until the re-check says otherwise.
+        kept = {(f.get("name"), f.get("value")): f.get("verified_at") for f in account.fields or []}
         account.fields = [
-            {"name": n, "value": v, "value_html": linkify(v), "verified_at": None} for n, v in update.fields
+            {"name": n, "value": v, "value_html": linkify(v), "verified_at": kept.get((n, v))}
+            for n, v in update.fields
         ]
+        await do_enqueue_link_verification(session, account)
     if update.privacy is not None:
         user.default_visibility = update.privacy
     if update.sensitive is not None:
@@ -143,3 +151,5 @@ async def do_update_profile(
     if update.language is not None:
         user.default_language = update.language or None
     await session.flush()
+    if renamed:
+        await do_flag_lookalikes(session, account)  # a name imitating a verified account
