@@ -21,6 +21,7 @@ def include_routers(app: FastAPI) -> None:
         media,
         notifications,
         preferences,
+        scheduled_statuses,
         search,
         statuses,
         timelines,
@@ -29,6 +30,7 @@ def include_routers(app: FastAPI) -> None:
     from chaupal.api.chaupal import directory as gov_directory
     from chaupal.api.chaupal import leaderboards as gov_leaderboards
     from chaupal.api.chaupal import presences as gov_presences
+    from chaupal.api.chaupal import drafts as gov_drafts
     from chaupal.web import pages
 
     for module in (
@@ -41,6 +43,7 @@ def include_routers(app: FastAPI) -> None:
         blocks,
         follow_requests,
         statuses,
+        scheduled_statuses,
         media,
         timelines,
         favourites,
@@ -52,6 +55,7 @@ def include_routers(app: FastAPI) -> None:
         app.include_router(module.router)
     for module in (gov_admin, gov_public):  # verification, institutions, offices, flags
         app.include_router(module.router)
+    app.include_router(gov_drafts.router)  # approval drafts of institutions
     app.include_router(oauth.router)
     app.include_router(pages.router)
     for module in (gov_directory, gov_leaderboards, gov_presences):

@@ -20,6 +20,7 @@ from chaupal.api.deps import (
     SettingsDep,
     WriteStatuses,
 )
+from chaupal.api.mastodon.scheduled_statuses import schedule_or_hold
 from chaupal.api.mastodon.status_interactions import router as interactions_router
 from chaupal.api.params import parse, query_params, validate
 from chaupal.errors import not_found, unprocessable
@@ -63,11 +64,9 @@ class ManyIn(BaseModel):
     id: list[str] | str = []
 
 
-def _refuse_unsupported(poll: Any, scheduled_at: str | None = None) -> None:
+def _refuse_unsupported(poll: Any) -> None:
     if poll:
         raise unprocessable("polls are not supported yet")
-    if scheduled_at:
-        raise unprocessable("scheduled posts are not supported yet")
 
 
 def _viewer(auth: Any) -> Account | None:
@@ -92,13 +91,21 @@ async def create_status(
     request: Request, session: SessionDep, settings: SettingsDep, auth: WriteStatuses
 ) -> Any:
     body = await parse(request, StatusCreate)
-    _refuse_unsupported(body.poll, body.scheduled_at)
+    _refuse_unsupported(body.poll)
     reply_to: int | None = None
     if body.in_reply_to_id not in (None, ""):
         try:
             reply_to = int(body.in_reply_to_id)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             raise not_found() from None
+    later = await schedule_or_hold(  # scheduled_at, or an editor's post awaiting approval
+        session, settings, auth, scheduled_at=body.scheduled_at, text=body.status or "",
+        visibility=body.visibility or None, spoiler_text=body.spoiler_text or "",
+        sensitive=body.sensitive, language=body.language, in_reply_to_id=reply_to,
+        media_ids=body.media_ids,
+    )
+    if later is not None:
+        return later
     status = await check_create_status(
         session,
         settings,
