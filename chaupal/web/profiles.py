@@ -17,6 +17,7 @@ from chaupal.api.paging import apply_page, finish
 from chaupal.errors import ApiError
 from chaupal.models import Account, Block, Follow, Status
 from chaupal.render.accounts import render_account, render_relationships
+from chaupal.render.gov import render_account_detailed
 from chaupal.web.i18n import t
 from chaupal.web.session import current_web_user, render
 from chaupal.web.views import (
@@ -69,10 +70,9 @@ async def profile(username: str, request: Request, session: SessionDep, settings
         relationship = (await render_relationships(session, web_user.account, [account.id]))[0]
     ctx = {
         "web_user": web_user,
-        "account": render_account(settings, account),
+        "account": await render_account_detailed(session, settings, account),
         "is_self": viewer_id == account.id,
         "relationship": relationship,
-        "verified": False,  # the institution layer (verified government accounts) fills this
         "statuses": statuses,
         "more_url": more_url(request, rows[-1].id) if len(rows) >= page.limit else None,
     }

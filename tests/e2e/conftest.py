@@ -14,7 +14,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,13 @@ class Server:
     port: int
     log_path: Path
     process: subprocess.Popen[bytes]
+    env: dict[str, str] = field(default_factory=dict)  # the server's CHAUPAL_* environment
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run `chaupal ARGS` against this server's database (e.g. `admin create-account`)."""
+        return subprocess.run(
+            [_chaupal_cli(), *args], env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
 
     def log_tail(self, lines: int = 60) -> str:
         try:
@@ -168,7 +175,7 @@ def e2e_server(e2e_backend: str, tmp_path_factory: pytest.TempPathFactory) -> It
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        server = Server(e2e_backend, f"http://127.0.0.1:{port}", port, log_path, process)
+        server = Server(e2e_backend, f"http://127.0.0.1:{port}", port, log_path, process, env)
         _wait_until_ready(server)
         yield server
     finally:
