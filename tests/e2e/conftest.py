@@ -42,7 +42,8 @@ class Server:
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run `chaupal ARGS` against this server's database (e.g. `admin create-account`)."""
         return subprocess.run(
-            [_chaupal_cli(), *args], env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=120
+            [_chaupal_cli(), *args], check=False, env=self.env, cwd=ROOT, capture_output=True, text=True,
+            timeout=120,
         )
 
     def log_tail(self, lines: int = 60) -> str:
