@@ -58,6 +58,7 @@ class GovDemo:
     institutions: int = 0
     staff: list[tuple[str, str, str]] = field(default_factory=list)  # (username, institution, role)
     staff_user_ids: dict[str, dict[str, int]] = field(default_factory=dict)  # topic -> role -> user id
+    plans: dict[str, int] = field(default_factory=dict)  # scheduled posts and drafts made
 
 
 def _tenure_start(now: datetime, years: float) -> date:
@@ -353,3 +354,90 @@ async def follower_snapshots(
     for k in range(0, len(rows), 2000):
         await session.execute(insert(FollowerSnapshot), rows[k : k + 2000])
     return len(rows)
+
+
+def cabinet_yaml() -> str:
+    """The declared structure the demo operator imports (`chaupal gov import`): the demo's
+    ministries plus two ministries and a department that have no account yet."""
+    import yaml
+
+    entities: list[dict[str, Any]] = [
+        {"key": "demo.pmo", "name": "Prime Minister's Office", "category": "office", "username": "PMO"}
+    ]
+    children: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for topic, username, name in DEPARTMENTS:
+        children[topic].append(
+            {"key": f"demo.{topic}.{username.lower()}", "name": name, "category": "department",
+             "username": username}
+        )
+    children["finance"].append(
+        {"key": "demo.finance.expenditure", "name": "Department of Expenditure", "category": "department"}
+    )
+    for topic, username, name, *_ in cast.MINISTRIES:
+        entry: dict[str, Any] = {"key": f"demo.{topic}", "name": name, "username": username}
+        if children[topic]:
+            entry["children"] = children[topic]
+        entities.append(entry)
+    entities.append({"key": "demo.defence", "name": "Ministry of Defence"})
+    entities.append({"key": "demo.culture", "name": "Ministry of Culture"})
+    doc = {
+        "version": 1,
+        "government": {
+            "key": "demo",
+            "name": "Government of India (demo)",
+            "jurisdiction": JURISDICTION,
+            "username": ROOT_USERNAME,
+            "entities": entities,
+        },
+    }
+    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+
+
+async def seed_plans(
+    session: AsyncSession, settings: Any, gov: GovDemo, by_topic: dict[str, int], now: datetime
+) -> dict[str, int]:
+    """What the operator and staff set up last: the declared cabinet, an impersonator the
+    moderators must look at, posts scheduled for the coming days, a draft awaiting approval."""
+    from chaupal.actions.accounts import do_create_account
+    from chaupal.actions.coverage import check_import_coverage
+    from chaupal.actions.scheduled import check_schedule_status
+
+    await check_import_coverage(session, settings, cabinet_yaml())
+    # A look-alike of the verified PMO (lower-case L for I, zero for O): flagged on creation.
+    await do_create_account(
+        session,
+        username="PMO_lndia",
+        email="pmo_lndia@demo.example.org",
+        password_hash="!",  # cannot sign in
+        display_name="Prime Minister's 0ffice",
+        note="Latest updates from the PM's office.",
+        note_html="<p>Latest updates from the PM's office.</p>",
+    )
+    plans = [
+        ("pmo", "editor", 1, "The Prime Minister will address the nation on the Digital Public "
+         "Infrastructure mission tomorrow at 8 pm. Watch live here. #DigitalIndia"),
+        ("pmo", "editor", 3, "प्रधानमंत्री कल किसान सम्मेलन को संबोधित करेंगे। #किसान"),
+        ("railways", "editor", 2, "New Vande Bharat services between Chennai and Bengaluru start "
+         "next week. Bookings open now. #Railways"),
+        ("health", "owner", 5, "Free health check-up camps in every district this weekend. "
+         "Find your nearest camp on the portal. #SwasthBharat"),
+    ]
+    made = {"scheduled": 0, "pending_approval": 0}
+    for topic, role, days, text in plans:
+        account = await session.get(Account, by_topic[topic])
+        user = await session.get(User, gov.staff_user_ids[topic][role])
+        await check_schedule_status(
+            session, settings, account, user=user, text=text, visibility="public",
+            scheduled_at=now + timedelta(days=days, hours=2), language="hi" if "प्र" in text else "en",
+        )
+        made["scheduled"] += 1
+    finance = await session.get(Account, by_topic[APPROVAL_TOPIC])
+    editor = await session.get(User, gov.staff_user_ids[APPROVAL_TOPIC]["editor"])
+    await check_schedule_status(
+        session, settings, finance, user=editor, scheduled_at=None, pending_approval=True,
+        visibility="public", language="en",
+        text="Draft: GST collections for the quarter rose 9% year on year. Details in the "
+        "press release. #GST #Economy",
+    )
+    made["pending_approval"] += 1
+    return made

@@ -184,6 +184,13 @@ class _Loader:
             self.session, self.rng, people, self.account_ids, admin_id, password_hash, now
         )
         await self.commit()
+        by_topic = {
+            p.key: self.account_ids[i] for i, p in enumerate(people) if p.kind in ("office", "ministry")
+        }
+        result.gov.plans = await gov.seed_plans(
+            self.session, self.settings, result.gov, by_topic, now
+        )
+        await self.commit()
         self.progress.advance(task)
         ranked = sorted(range(len(people)), key=lambda i: people[i].kind == "citizen")
         tracked = [self.account_ids[i] for i in ranked if people[i].kind != "citizen"]

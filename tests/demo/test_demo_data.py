@@ -9,7 +9,11 @@ from sqlalchemy import func, select
 from chaupal.demo import load_demo
 from chaupal.models import (
     Account,
+    ExpectedEntity,
     ExternalAudience,
+    Job,
+    ModerationFlag,
+    ScheduledStatus,
     FollowerSnapshot,
     InstitutionMember,
     InstitutionProfile,
@@ -62,3 +66,20 @@ async def test_demo__small_country__has_government_presence(settings, session):
     )
     assert days >= 180
     assert await session.scalar(select(func.count()).select_from(ExternalAudience)) > 0
+
+
+async def test_demo__plans__cabinet_scheduled_posts_draft_and_flag(settings, session):
+    result = await load_demo(settings, citizens=20, intensity=0.1)
+    assert result.gov.plans == {"scheduled": 4, "pending_approval": 1}
+    states = dict(
+        (await session.execute(select(ScheduledStatus.state, func.count()).group_by(ScheduledStatus.state))).all()
+    )
+    assert states == {"scheduled": 4, "pending_approval": 1}
+    assert await session.scalar(select(func.count()).where(Job.kind == "publish_scheduled")) == 4
+    # Two declared ministries have no account yet.
+    declared = set(await session.scalars(select(ExpectedEntity.name)))
+    assert {"Ministry of Defence", "Ministry of Culture"} <= declared
+    flagged = await session.scalar(
+        select(Account.username).join(ModerationFlag, ModerationFlag.account_id == Account.id)
+    )
+    assert flagged == "PMO_lndia"
