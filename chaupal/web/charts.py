@@ -76,8 +76,9 @@ def line_chart(series: list[Series], *, title: str, width: int = 720, height: in
         out.append(f'<text x="{left - 6}" y="{ty + 4:.1f}" text-anchor="end" font-size="11" '
                    f'fill="#57606a">{_label(tick)}</text>')
     labels = [first] if first == last else [first, first + (last - first) / 2, last]
-    for d in labels:
-        out.append(f'<text x="{x(d):.1f}" y="{height - bottom + 18}" text-anchor="middle" '
+    for i, d in enumerate(labels):
+        anchor = "middle" if len(labels) == 1 else ("start", "middle", "end")[min(i, 1) + (d == last)]
+        out.append(f'<text x="{x(d):.1f}" y="{height - bottom + 18}" text-anchor="{anchor}" '
                    f'font-size="11" fill="#57606a">{d.strftime("%d %b")}</text>')
     for i, s in enumerate(series):
         colour = PALETTE[i % len(PALETTE)]
