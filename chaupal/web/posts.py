@@ -13,6 +13,7 @@ from starlette.datastructures import UploadFile
 
 from chaupal.access import access_status
 from chaupal.actions import interactions
+from chaupal.actions.scheduled import needs_approval
 from chaupal.actions.statuses import check_create_status, do_delete_status
 from chaupal.api.deps import SessionDep, SettingsDep
 from chaupal.api.mastodon.statuses import _ancestors, _descendants
@@ -110,9 +111,14 @@ async def compose(request: Request, session: SessionDep, settings: SettingsDep) 
         return csrf_failed(request)
     next_url = safe_next(params.get("next"), "/home")
     reply_id = text_param(params, "in_reply_to_id") or None
-    draft = {k: text_param(params, k) for k in ("status", "spoiler_text", "visibility", "description")}
+    draft = {
+        k: text_param(params, k)
+        for k in ("status", "spoiler_text", "visibility", "description", "scheduled_at")
+    }
     upload = _upload(params)
     try:
+        if draft["scheduled_at"].strip() or await needs_approval(session, web_user.user, web_user.account):
+            return await _later(session, settings, web_user, params, reply_id, upload)
         status = await check_create_status(
             session,
             settings,
@@ -151,6 +157,29 @@ async def compose(request: Request, session: SessionDep, settings: SettingsDep) 
         )
     target = next_url + (f"#status-{status.id}" if reply_id else "")
     return RedirectResponse(target, status_code=303)
+
+
+async def _later(
+    session: AsyncSession, settings: Settings, web_user: WebUser, params: dict[str, Any],
+    reply_id: str | None, upload: Any,
+) -> Response:
+    """Scheduled ("schedule for") or held for approval: the upload is stored now and attached
+    when the post is published."""
+    from chaupal.actions.media import check_upload_media
+    from chaupal.web.scheduled import schedule_from_form
+
+    media_ids = None
+    if upload is not None:
+        media = await check_upload_media(
+            session, settings, web_user.account, upload,
+            description=text_param(params, "description") or None,
+        )
+        media_ids = [media.id]
+    target = await schedule_from_form(
+        session, settings, web_user, params,
+        reply_id=int(reply_id) if reply_id and reply_id.isdigit() else None, media_ids=media_ids,
+    )
+    return RedirectResponse(target or "/home", status_code=303)
 
 
 async def _interaction(request: Request, session: AsyncSession, settings: Settings, status_id: str, kind: str) -> Response:
