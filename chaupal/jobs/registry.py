@@ -19,7 +19,11 @@ RECURRING: dict[str, float] = {}
 
 # Modules whose import registers handlers; the runner imports them before it claims anything.
 # A module that defines a @job_handler adds itself here.
-HANDLER_MODULES: list[str] = ["chaupal.actions.scheduled", "chaupal.actions.link_verification"]
+HANDLER_MODULES: list[str] = [
+    "chaupal.actions.scheduled",
+    "chaupal.actions.link_verification",
+    "chaupal.gov.snapshot_job",
+]
 
 
 class JobFailed(Exception):

@@ -157,3 +157,16 @@ async def test_leaderboards_api__size_and_period_settings__enforced(client, sess
     assert len(r.json()["entries"]) == 1
     assert (await client.get("/api/chaupal/v1/leaderboards", params={"period": "8d"})).status_code == 422
     assert (await client.get("/api/chaupal/v1/leaderboards")).json()["period_days"] == 7  # default capped
+
+
+async def test_follower_snapshots_job__registered_recurring_and_run_by_the_runner(app, session, settings):
+    from chaupal.jobs import HANDLERS, RECURRING, JobRunner, enqueue
+
+    runner = JobRunner(app.state.sessions, settings)  # loads the handler modules
+    assert "follower_snapshots" in HANDLERS and RECURRING["follower_snapshots"] == 3600
+    party = await make_account(session, "PartyJ", kind="party", followers=12)
+    await enqueue(session, "follower_snapshots", {})
+    await session.commit()
+    assert await runner.run_until_idle() >= 1
+    row = await session.get(FollowerSnapshot, (party.id, utcnow().date()))
+    assert row is not None and row.followers_count == 12
