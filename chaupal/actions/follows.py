@@ -12,6 +12,7 @@ from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chaupal.actions import audit
 from chaupal.actions.counters import bump
 from chaupal.actions.notifications import do_notify, do_unnotify
 from chaupal.config import Settings
@@ -94,6 +95,7 @@ async def check_follow(
         raise forbidden()
     langs = check_languages(languages)
     options = {"show_reblogs": reblogs, "notify": notify, "languages": langs}
+    audit.record(session, follower.id, "follow.create", "account", target.id, target=target.acct)
 
     follow = await _edge(session, Follow, follower.id, target.id)
     if follow is not None:
@@ -172,6 +174,7 @@ async def _withdraw_request(session: AsyncSession, requester_id: int, target_id:
 
 async def do_unfollow(session: AsyncSession, follower: Account, target: Account) -> None:
     """Stop following `target`, and withdraw a pending request to it."""
+    audit.record(session, follower.id, "follow.delete", "account", target.id, target=target.acct)
     await _remove_follow(session, follower.id, target.id)
     await _withdraw_request(session, follower.id, target.id)
     await session.flush()
@@ -179,6 +182,7 @@ async def do_unfollow(session: AsyncSession, follower: Account, target: Account)
 
 async def do_remove_from_followers(session: AsyncSession, account: Account, follower: Account) -> None:
     """`account` removes `follower` from its followers (a pending request is left alone)."""
+    audit.record(session, account.id, "follower.remove", "account", follower.id, target=follower.acct)
     await _remove_follow(session, follower.id, account.id)
     await session.flush()
 
@@ -191,6 +195,7 @@ async def do_authorize_follow_request(
     request = await _edge(session, FollowRequest, requester.id, target.id)
     if request is None:
         return False
+    audit.record(session, target.id, "follow_request.authorize", "account", requester.id, target=requester.acct)
     options = {
         "show_reblogs": request.show_reblogs,
         "notify": request.notify,
@@ -206,6 +211,7 @@ async def do_reject_follow_request(
     session: AsyncSession, target: Account, requester: Account
 ) -> bool:
     """Drop `requester`'s pending request and its notification; False when there was none."""
+    audit.record(session, target.id, "follow_request.reject", "account", requester.id, target=requester.acct)
     removed = await _withdraw_request(session, requester.id, target.id)
     await session.flush()
     return removed
@@ -216,6 +222,7 @@ async def check_block(session: AsyncSession, account: Account, target: Account) 
     notifications go, and so does every notification `account` got from `target`."""
     if account.id == target.id:
         raise unprocessable("You cannot block yourself")
+    audit.record(session, account.id, "block.create", "account", target.id, target=target.acct)
     if await _edge(session, Block, account.id, target.id) is None:
         await _insert(session, Block(account_id=account.id, target_account_id=target.id))
     await do_unfollow(session, account, target)
@@ -229,6 +236,7 @@ async def check_block(session: AsyncSession, account: Account, target: Account) 
 
 
 async def do_unblock(session: AsyncSession, account: Account, target: Account) -> None:
+    audit.record(session, account.id, "block.delete", "account", target.id, target=target.acct)
     await session.execute(
         delete(Block).where(Block.account_id == account.id, Block.target_account_id == target.id)
     )
@@ -249,6 +257,7 @@ async def check_mute(
         raise unprocessable("You cannot mute yourself")
     if duration < 0:
         raise unprocessable("duration must not be negative")
+    audit.record(session, account.id, "mute.create", "account", target.id, target=target.acct)
     try:
         expires_at = utcnow() + timedelta(seconds=duration) if duration else None
     except OverflowError:
@@ -270,6 +279,7 @@ async def check_mute(
 
 
 async def do_unmute(session: AsyncSession, account: Account, target: Account) -> None:
+    audit.record(session, account.id, "mute.delete", "account", target.id, target=target.acct)
     await session.execute(
         delete(Mute).where(Mute.account_id == account.id, Mute.target_account_id == target.id)
     )

@@ -11,6 +11,7 @@ from sqlalchemy import delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chaupal.actions import audit
 from chaupal.actions.counters import bump
 from chaupal.actions.notifications import do_notify, do_unnotify
 from chaupal.actions.statuses import do_delete_status
@@ -102,6 +103,7 @@ async def check_reblog(
             type="reblog",
             status_id=original.id,
         )
+        audit.record(session, account.id, "reblog.create", "status", original.id)
     return reblog
 
 
@@ -136,6 +138,7 @@ async def check_favourite(session: AsyncSession, account: Account, status: Statu
             type="favourite",
             status_id=original.id,
         )
+        audit.record(session, account.id, "favourite.create", "status", original.id)
     return original
 
 
@@ -147,6 +150,7 @@ async def do_unfavourite(session: AsyncSession, account: Account, status: Status
         )
     )
     if result.rowcount:
+        audit.record(session, account.id, "favourite.delete", "status", original.id)
         await bump(session, Status, original.id, favourites_count=-1)
         await do_unnotify(
             session,
@@ -195,6 +199,7 @@ async def check_pin(
     if (pinned or 0) >= settings.max_pins:
         raise unprocessable("You have already pinned the maximum number of posts")
     await _insert_once(session, StatusPin(account_id=account.id, status_id=status.id), find)
+    audit.record(session, account.id, "pin.create", "status", status.id)
     return status
 
 
@@ -204,6 +209,7 @@ async def do_unpin(session: AsyncSession, account: Account, status: Status) -> S
             StatusPin.account_id == account.id, StatusPin.status_id == status.id
         )
     )
+    audit.record(session, account.id, "pin.delete", "status", status.id)
     return status
 
 

@@ -58,6 +58,7 @@ class AuthRequest:
     code_challenge: str | None
     code_challenge_method: str | None
     response_type: str
+    acting_account_id: int | None = None  # a staff member authorising as an institution
 
     def form_fields(self) -> dict[str, str]:
         return {
@@ -143,6 +144,7 @@ async def do_create_authorization_code(
             scopes=" ".join(req.scopes),
             code_challenge=req.code_challenge,
             code_challenge_method=req.code_challenge_method,
+            acting_account_id=req.acting_account_id,
             expires_at=utcnow() + timedelta(seconds=settings.auth_code_ttl_seconds),
         )
     )
@@ -251,6 +253,7 @@ async def grant_authorization_code(
     user = await session.get(User, code.user_id)
     if user is None or user.disabled or not user.approved:
         raise OAuthError("invalid_grant", "The resource owner can no longer sign in.")
+    scopes = await _delegated_scopes(session, user, code.acting_account_id, code.scopes)
     # Mark used atomically so two concurrent exchanges cannot both succeed.
     claimed = await session.execute(
         update(AuthorizationCode)
@@ -263,12 +266,29 @@ async def grant_authorization_code(
         session,
         user_id=code.user_id,
         application_id=client.application.id,
-        scopes=code.scopes,
+        scopes=scopes,
         with_refresh=True,
         ttl_seconds=settings.access_token_ttl_seconds,
         authorization_code_id=code.id,
+        acting_account_id=code.acting_account_id,
     )
     return token_response(settings, token, plain, refresh)
+
+
+async def _delegated_scopes(
+    session: AsyncSession, user: User, acting_account_id: int | None, scopes: str
+) -> str:
+    """For a code or refresh token acting as an institution: the scopes the member's role
+    allows now (invalid_grant when the membership ended)."""
+    if acting_account_id is None:
+        return scopes
+    from chaupal.actions.delegation import clip_scopes, load_delegation
+
+    delegation = await load_delegation(session, user, acting_account_id)
+    allowed = clip_scopes(scopes.split(), delegation.role) if delegation else []
+    if not allowed:
+        raise OAuthError("invalid_grant", "You can no longer act for this institution.")
+    return " ".join(allowed)
 
 
 def _requested_scopes(params: dict[str, Any], default: str, allowed: list[str]) -> list[str]:
@@ -318,11 +338,13 @@ async def grant_refresh_token(
         )
         if code is None or not code.code_challenge:
             raise OAuthError("invalid_client", "Refreshing this token needs the client secret.", 401)
+    old_scopes = old.scopes
     if old.user_id is not None:
         user = await session.get(User, old.user_id)
         if user is None or user.disabled or not user.approved:
             raise OAuthError("invalid_grant", "The resource owner can no longer sign in.")
-    scopes = _requested_scopes(params, old.scopes, old.scopes.split())
+        old_scopes = await _delegated_scopes(session, user, old.acting_account_id, old.scopes)
+    scopes = _requested_scopes(params, old_scopes, old_scopes.split())
     await do_revoke_token(session, old)
     token, plain, refresh = await do_issue_token(
         session,
@@ -332,6 +354,7 @@ async def grant_refresh_token(
         with_refresh=True,
         ttl_seconds=settings.access_token_ttl_seconds,
         authorization_code_id=old.authorization_code_id,
+        acting_account_id=old.acting_account_id,
     )
     return token_response(settings, token, plain, refresh)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chaupal.actions import audit
 from chaupal.actions.impersonation import do_flag_lookalikes
 from chaupal.actions.link_verification import do_enqueue_link_verification
 from chaupal.config import Settings
@@ -111,6 +112,7 @@ def check_fields(settings: Settings, raw: Any) -> list[tuple[str, str]]:
 async def check_update_profile(
     session: AsyncSession, settings: Settings, account: Account, user: User, update: ProfileUpdate
 ) -> None:
+    audit.require_owner(session, account.id, "change its profile or settings")
     if update.display_name is not None:
         check_text("display_name", update.display_name, settings.max_display_name_chars)
     if update.note is not None:
@@ -119,6 +121,8 @@ async def check_update_profile(
         raise unprocessable(f"source[privacy] must be one of {', '.join(PRIVACIES)}")
     if update.language is not None and update.language and not LANGUAGE_RE.match(update.language):
         raise unprocessable("source[language] must be an ISO 639 language code")
+    changed = sorted(k for k, v in vars(update).items() if v is not None)
+    audit.record(session, account.id, "profile.update", "account", account.id, fields=changed)
     await do_update_profile(session, account, user, update)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.access import access_status
+from chaupal.actions import audit
 from chaupal.actions.counters import bump
 from chaupal.actions.media import check_status_media_edit, do_attach_media
 from chaupal.actions.notifications import do_notify, do_unnotify
@@ -166,6 +167,11 @@ async def check_create_status(
             raise ApiError(
                 409, "Another request with this Idempotency-Key is in progress"
             ) from None
+    audit.record(
+        session, author.id, "status.reply" if parent is not None else "status.create", "status", sid,
+        text=audit.excerpt(body), visibility=visibility,
+        **({"in_reply_to_id": str(parent.id)} if parent is not None else {}),
+    )
     publish_on_commit(
         session,
         {"type": "status.created", "status_id": str(sid), "account_id": str(author.id),
@@ -260,6 +266,7 @@ async def check_edit_status(
     )
     await session.execute(delete(StatusTag).where(StatusTag.status_id == status.id))
     session.add_all([StatusTag(status_id=status.id, tag_id=t.id) for t in tags])
+    audit.record(session, account.id, "status.edit", "status", status.id, text=audit.excerpt(body))
     await session.flush()
 
     for account_id in new_mentions - old_mentions:
@@ -288,6 +295,11 @@ async def check_edit_status(
 
 async def do_delete_status(session: AsyncSession, status: Status) -> None:
     """Remove a status with its reblogs and everything hanging off them, and fix the counters."""
+    if status.reblog_of_id is not None:
+        audit.record(session, status.account_id, "reblog.delete", "status", status.reblog_of_id)
+    else:
+        audit.record(session, status.account_id, "status.delete", "status", status.id,
+                     text=audit.excerpt(status.text))
     reblogs = (await session.scalars(select(Status).where(Status.reblog_of_id == status.id))).all()
     for reblog in reblogs:
         await _remove(session, reblog)

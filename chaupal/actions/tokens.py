@@ -22,6 +22,7 @@ async def do_issue_token(
     ttl_seconds: int | None = None,
     kind: str = "oauth",
     authorization_code_id: int | None = None,
+    acting_account_id: int | None = None,
 ) -> tuple[AccessToken, str, str | None]:
     """Create a token; returns the row, the plain token and the plain refresh token (shown once)."""
     plain = new_secret()
@@ -34,6 +35,7 @@ async def do_issue_token(
         scopes=scopes,
         kind=kind,
         authorization_code_id=authorization_code_id,
+        acting_account_id=acting_account_id,
         expires_at=utcnow() + timedelta(seconds=ttl_seconds) if ttl_seconds else None,
     )
     session.add(token)

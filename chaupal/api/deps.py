@@ -61,9 +61,17 @@ class Auth:
     application: Application | None
     user: User | None
     account: Account | None
+    # A delegated token (issue 4): `account` is the institution, `user` the staff member,
+    # `staff_account` the staff member's own account and `member_role` their role.
+    staff_account: Account | None = None
+    member_role: str | None = None
 
     def allows(self, scope: str) -> bool:
         return scope_allows(self.scopes, scope)
+
+    @property
+    def acting(self) -> bool:
+        return self.staff_account is not None
 
 
 def bearer_token(request: Request) -> str | None:
@@ -88,10 +96,34 @@ async def load_auth(session: AsyncSession, raw_token: str) -> Auth | None:
         user = await session.get(User, token.user_id)
         if user is None or user.disabled or not user.approved:
             return None
+        if token.acting_account_id is not None:
+            return await _delegated_auth(session, token, app, user)
         account = await session.get(Account, user.account_id)
         if account is None or account.suspended_at is not None:
             return None
     return Auth(token, frozenset(token.scopes.split()), app, user, account)
+
+
+async def _delegated_auth(
+    session: AsyncSession, token: AccessToken, app: Application | None, user: User
+) -> Auth | None:
+    """A delegated token, re-checked against the membership on every request (one query in
+    place of the account lookup): scopes narrow to what the role allows today."""
+    from chaupal.actions.audit import set_acting
+    from chaupal.actions.delegation import acting_context, clip_scopes, load_delegation
+
+    assert token.acting_account_id is not None
+    delegation = await load_delegation(session, user, token.acting_account_id)
+    if delegation is None:
+        return None
+    scopes = frozenset(clip_scopes(token.scopes.split(), delegation.role))
+    if not scopes:
+        return None
+    set_acting(session, acting_context(user, delegation))
+    return Auth(
+        token, scopes, app, user, delegation.institution,
+        staff_account=delegation.staff_account, member_role=delegation.role,
+    )
 
 
 async def _auth_from_request(request: Request, session: AsyncSession) -> Auth | None:

@@ -8,6 +8,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from chaupal.actions.delegation import check_may_act, clip_scopes
+from chaupal.actions.members import access_institution
 from chaupal.actions.oauth import (
     GRANT_TYPES,
     OOB,
@@ -74,16 +76,24 @@ async def authorize_page(request: Request, session: SessionDep) -> Response:
         query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "force_login"])
         next_url = request.url.path + ("?" + query if query else "")
         return render(request, "sign_in.html", {"next": next_url, "application": req.application})
-    return render(
-        request,
-        "authorize.html",
-        {
-            "application": req.application,
-            "account": web_user.account,
-            "scopes": req.scopes,
-            "fields": req.form_fields(),
-        },
-    )
+    return render(request, "authorize.html", _consent_context(web_user, req))
+
+
+def _consent_context(web_user: Any, req: AuthRequest, error: str | None = None) -> dict[str, Any]:
+    """The consent page: the app, its scopes, and "authorize as" yourself or an institution
+    you are owner/editor of (the institution's role narrows the scopes)."""
+    return {
+        "application": req.application,
+        "account": web_user.own_account,
+        "scopes": req.scopes,
+        "fields": req.form_fields(),
+        "acting_options": [
+            {"account": a, "role": r, "scopes": clip_scopes(req.scopes, r),
+             "government": a.verification == "government"}
+            for r, a in web_user.switch_options
+        ],
+        "error": error,
+    }
 
 
 @router.post("/oauth/authorize")
@@ -108,6 +118,22 @@ async def authorize_decision(request: Request, session: SessionDep, settings: Se
     if decision != "approve":
         return render(request, "error.html", {"message": "Choose to approve or deny."},
                       status_code=400)
+    acting = params.get("acting_account_id")
+    if isinstance(acting, str) and acting and acting != str(web_user.own_account.id):
+        try:
+            institution = await access_institution(session, acting)
+            role = await check_may_act(
+                session, settings, request.app.state.limiter, web_user.user, institution, params.get("otp")
+            )
+        except ApiError as exc:
+            return render(request, "authorize.html", _consent_context(web_user, req, exc.message),
+                          status_code=exc.status)
+        req.scopes = clip_scopes(req.scopes, role)
+        if not req.scopes:
+            return render(request, "authorize.html",
+                          _consent_context(web_user, req, f"An {role} cannot grant any of these scopes."),
+                          status_code=403)
+        req.acting_account_id = institution.id
     code = await do_create_authorization_code(session, settings, web_user.user, req)
     if req.redirect_uri == OOB:
         return render(request, "authorize_code.html", {"code": code, "application": req.application})

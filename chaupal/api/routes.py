@@ -31,6 +31,7 @@ def include_routers(app: FastAPI) -> None:
     from chaupal.api.chaupal import leaderboards as gov_leaderboards
     from chaupal.api.chaupal import presences as gov_presences
     from chaupal.api.chaupal import drafts as gov_drafts
+    from chaupal.api.chaupal import institutions_staff, otp
     from chaupal.web import pages
 
     for module in (
@@ -56,6 +57,8 @@ def include_routers(app: FastAPI) -> None:
     for module in (gov_admin, gov_public):  # verification, institutions, offices, flags
         app.include_router(module.router)
     app.include_router(gov_drafts.router)  # approval drafts of institutions
+    for module in (institutions_staff, otp):  # staff, delegated tokens, audit; two-factor
+        app.include_router(module.router)
     app.include_router(oauth.router)
     app.include_router(pages.router)
     for module in (gov_directory, gov_leaderboards, gov_presences):

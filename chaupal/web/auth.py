@@ -1,16 +1,25 @@
-"""Signing in and out of the web (the session cookie), and changing the password."""
+"""Signing in and out of the web (the session cookie; a TOTP code as step two when the user
+enabled it), and changing the password."""
 
 from __future__ import annotations
+
+import hmac
+import time
+from hashlib import sha256
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from chaupal.actions.accounts import SignInError, check_change_password, check_sign_in
+from chaupal.actions.otp import check_code
 from chaupal.actions.tokens import do_issue_token, do_revoke_token
 from chaupal.api.deps import SessionDep, SettingsDep
 from chaupal.api.params import body_params
+from chaupal.config import Settings
 from chaupal.db import utcnow
 from chaupal.errors import ApiError
+from chaupal.models import User
 from chaupal.web.session import (
     ANON_COOKIE,
     SESSION_COOKIE,
@@ -34,6 +43,16 @@ def _csrf_failed(request: Request) -> Response:
     )
 
 
+def _too_many(request: Request, headers: dict[str, str]) -> Response:
+    return render(
+        request,
+        "error.html",
+        {"heading": "Too many attempts", "message": "Too many sign-in attempts; wait and try again."},
+        status_code=429,
+        headers=headers,
+    )
+
+
 @router.get("/auth/sign_in")
 async def sign_in_page(request: Request) -> Response:
     return render(request, "sign_in.html", {"next": safe_next(request.query_params.get("next"))})
@@ -47,13 +66,7 @@ async def sign_in(request: Request, session: SessionDep, settings: SettingsDep) 
         "sign_in", ip, settings.rate_limit_sign_in, settings.rate_limit_sign_in_window_seconds
     )
     if settings.rate_limit_enabled and not verdict.allowed:
-        return render(
-            request,
-            "error.html",
-            {"heading": "Too many attempts", "message": "Too many sign-in attempts; wait and try again."},
-            status_code=429,
-            headers=verdict.headers(),
-        )
+        return _too_many(request, verdict.headers())
     params = await body_params(request)
     next_url = safe_next(params.get("next"))
     if not csrf_valid(request, params.get("csrf_token")):
@@ -69,6 +82,73 @@ async def sign_in(request: Request, session: SessionDep, settings: SettingsDep) 
             {"next": next_url, "error": str(exc), "username": login},
             status_code=401,
         )
+    if user.otp_enabled_at is not None:  # step two: the code from the authenticator app
+        return render(
+            request, "sign_in_otp.html",
+            {"next": next_url, "pending": pending_sign_in(request, settings, user)},
+        )
+    return await _start_session(request, session, settings, user, next_url)
+
+
+def _pending_sig(request: Request, user: User, expires: int) -> str:
+    key = request.app.state.secret_key.encode()
+    message = f"otp-sign-in:{user.id}:{expires}:{user.password_hash}".encode()
+    return hmac.new(key, message, sha256).hexdigest()
+
+
+def pending_sign_in(request: Request, settings: Settings, user: User) -> str:
+    """Proof that the password was right, good for `otp_sign_in_ttl_seconds` (a form field)."""
+    expires = int(time.time()) + settings.otp_sign_in_ttl_seconds
+    return f"{user.id}.{expires}.{_pending_sig(request, user, expires)}"
+
+
+async def _pending_user(request: Request, session: Any, value: Any) -> User | None:
+    parts = value.split(".") if isinstance(value, str) and len(value) < 200 else []
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        return None
+    expires = int(parts[1])
+    user = await session.get(User, int(parts[0])) if len(parts[0]) <= 19 else None
+    if user is None or expires <= time.time() or user.otp_enabled_at is None:
+        return None
+    if not hmac.compare_digest(_pending_sig(request, user, expires), parts[2]):
+        return None
+    return user
+
+
+@router.post("/auth/sign_in/otp")
+async def sign_in_otp(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ip = request.client.host if request.client else "unknown"
+    limiter = request.app.state.limiter
+    verdict = await limiter.hit(
+        "sign_in", ip, settings.rate_limit_sign_in, settings.rate_limit_sign_in_window_seconds
+    )
+    if settings.rate_limit_enabled and not verdict.allowed:
+        return _too_many(request, verdict.headers())
+    params = await body_params(request)
+    next_url = safe_next(params.get("next"))
+    if not csrf_valid(request, params.get("csrf_token")):
+        return _csrf_failed(request)
+    user = await _pending_user(request, session, params.get("pending"))
+    if user is None:
+        return render(
+            request, "sign_in.html",
+            {"next": next_url, "error": "The sign-in took too long; enter your password again."},
+            status_code=401,
+        )
+    try:
+        await check_code(session, settings, limiter, user, params.get("code"))
+    except ApiError as exc:
+        return render(
+            request, "sign_in_otp.html",
+            {"next": next_url, "pending": params.get("pending"), "error": exc.message},
+            status_code=429 if exc.status == 429 else 401,
+        )
+    return await _start_session(request, session, settings, user, next_url)
+
+
+async def _start_session(
+    request: Request, session: Any, settings: Settings, user: User, next_url: str
+) -> Response:
     user.last_sign_in_at = utcnow()
     _, plain, _ = await do_issue_token(
         session,

@@ -110,6 +110,16 @@ async def compose(request: Request, session: SessionDep, settings: SettingsDep) 
     if not ok:
         return csrf_failed(request)
     next_url = safe_next(params.get("next"), "/home")
+    posting_as = text_param(params, "as_account")
+    if posting_as and posting_as != str(web_user.account.id):
+        # The account switcher was used in another tab after this form was loaded.
+        return render(
+            request, "error.html",
+            {"heading": "Not posted", "web_user": web_user,
+             "message": f"You now act as @{web_user.account.username}, not the account this form was "
+                        "opened for. Nothing was posted; go back and check before posting again."},
+            status_code=409,
+        )
     reply_id = text_param(params, "in_reply_to_id") or None
     draft = {
         k: text_param(params, k)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
@@ -42,13 +42,30 @@ CSP = (
 
 @dataclass
 class WebUser:
+    """The signed-in person. After the account switcher, `account` is the institution the
+    session acts as (posts, follows ... go out as it) and `own_account` the person's own."""
+
     token: AccessToken
     user: User
     account: Account
+    own_account: Account | None = None
+    role: str | None = None  # the staff role while acting as an institution
+    switch_options: list[tuple[str, Account]] = field(default_factory=list)  # (role, institution)
+
+    def __post_init__(self) -> None:
+        if self.own_account is None:
+            self.own_account = self.account
+
+    @property
+    def acting(self) -> bool:
+        return self.own_account is not None and self.account.id != self.own_account.id
 
 
 async def current_web_user(request: Request, session: AsyncSession) -> WebUser | None:
-    """The signed-in user behind the session cookie, if it is live and the user may sign in."""
+    """The signed-in user behind the session cookie, if it is live and the user may sign in.
+
+    One more query lists the institutions the user may act for (the header's switcher); a
+    session acting for one is re-checked against that list on every request."""
     raw = request.cookies.get(SESSION_COOKIE)
     if not raw or len(raw) > 200:
         return None
@@ -65,7 +82,18 @@ async def current_web_user(request: Request, session: AsyncSession) -> WebUser |
     account = await session.get(Account, user.account_id)
     if account is None or account.suspended_at is not None:
         return None
-    return WebUser(token, user, account)
+    from chaupal.actions.audit import Acting, set_acting
+    from chaupal.actions.members import ACTING_ROLES, memberships_of
+
+    options = [(r, a) for r, a in await memberships_of(session, user.id) if r in ACTING_ROLES]
+    if token.acting_account_id is None:
+        return WebUser(token, user, account, switch_options=options)
+    match = next(((r, a) for r, a in options if a.id == token.acting_account_id), None)
+    if match is None or (match[1].verification == "government" and user.otp_enabled_at is None):
+        return None  # membership ended: never fall back to posting as the person
+    role, institution = match
+    set_acting(session, Acting(institution.id, user.id, account.id, account.username, role))
+    return WebUser(token, user, institution, own_account=account, role=role, switch_options=options)
 
 
 def _csrf_for(request: Request, basis: str) -> str:
