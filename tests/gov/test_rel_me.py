@@ -4,6 +4,7 @@ pages, the size limit, redirects, private addresses refused unless `fetch_allow_
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -20,6 +21,8 @@ PAGES: dict[str, str] = {}
 
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
+        if self.path == "/slow":
+            time.sleep(2)
         if self.path == "/moved":
             self.send_response(302)
             self.send_header("Location", "/good")
@@ -96,6 +99,13 @@ async def test_fetch__limits_from_settings(settings, site):
     settings.fetch_max_redirects = 0
     with pytest.raises(FetchRefused, match="redirects"):
         await fetch_page(settings, f"{site}/moved")
+
+
+async def test_fetch__timeout_from_settings(settings, site):
+    settings.fetch_allow_private = True
+    settings.fetch_timeout_seconds = 0.2
+    with pytest.raises(FetchRefused, match="ReadTimeout"):
+        await fetch_page(settings, f"{site}/slow")
 
 
 async def test_profile_fields__job_verifies_matching_link_only(app, client, settings, make_user, site):

@@ -195,6 +195,15 @@ async def test_institutions__create_update_path_and_children(app, client, settin
         assert await s.get(InstitutionProfile, int(dept)) is not None
 
 
+async def test_institution_jurisdiction__length_limited_by_setting(app, client, settings, make_user):
+    mod = await make_staff(app, make_user, "mod")
+    body = {"username": "StateGovt", "jurisdiction": "K" * (settings.max_jurisdiction_chars + 1)}
+    r = await client.post(f"{ADMIN}/institutions", json=body, headers=mod.headers)
+    assert r.status_code == 422
+    body["jurisdiction"] = body["jurisdiction"][:-1]
+    assert (await client.post(f"{ADMIN}/institutions", json=body, headers=mod.headers)).status_code == 200
+
+
 async def test_institution_depth__limited_by_setting(app, client, settings, make_user):
     settings.institution_max_depth = 2
     mod = await make_staff(app, make_user, "mod")
