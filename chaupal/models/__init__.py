@@ -1,6 +1,7 @@
 """SQLAlchemy tables, one module per domain noun. Importing this package registers them all."""
 
 from chaupal.models.accounts import Account, User
+from chaupal.models.discovery import SuggestionDismissal, TrendReview, TrendScore
 from chaupal.models.follows import Block, Follow, FollowRequest, Mute
 from chaupal.models.gov import (
     AuditEntry,
@@ -14,6 +15,7 @@ from chaupal.models.gov import (
     OfficeHolding,
     VerificationEvent,
 )
+from chaupal.models.insights import StatusSentiment
 from chaupal.models.jobs import Job, ScheduledStatus
 from chaupal.models.markers import Marker
 from chaupal.models.media import MediaAttachment
@@ -61,8 +63,12 @@ __all__ = [
     "Status",
     "StatusEdit",
     "StatusPin",
+    "StatusSentiment",
     "StatusTag",
+    "SuggestionDismissal",
     "Tag",
+    "TrendReview",
+    "TrendScore",
     "User",
     "VerificationEvent",
 ]

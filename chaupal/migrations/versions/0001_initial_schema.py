@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 11:21:32.912481
+Create Date: 2026-11-28 11:39:18.607920
 """
 
 from collections.abc import Sequence
@@ -130,6 +130,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tags")),
         sa.UniqueConstraint("name_lower", name=op.f("uq_tags_name_lower")),
     )
+    op.create_table(
+        "trend_scores",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("language", sa.String(length=16), nullable=False),
+        sa.Column("item_id", sa.BigInteger(), nullable=False),
+        sa.Column("score", sa.Float(), nullable=False),
+        sa.Column("accounts", sa.BigInteger(), nullable=False),
+        sa.Column("uses", sa.BigInteger(), nullable=False),
+        sa.Column("url", sa.String(length=2048), nullable=True),
+        sa.Column("history", sa.JSON(), nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_trend_scores")),
+        sa.UniqueConstraint(
+            "kind", "language", "item_id", name=op.f("uq_trend_scores_kind_language_item_id")
+        ),
+    )
+    with op.batch_alter_table("trend_scores", schema=None) as batch_op:
+        batch_op.create_index("ix_trend_scores_rank", ["kind", "language", "score"], unique=False)
+
     op.create_table(
         "blocks",
         sa.Column("id", sa.BigInteger(), nullable=False),
@@ -437,6 +457,48 @@ def upgrade() -> None:
         batch_op.create_index("ix_statuses_reply", ["in_reply_to_id"], unique=False)
         batch_op.create_index("ix_statuses_visibility", ["visibility", "id"], unique=False)
 
+    op.create_table(
+        "suggestion_dismissals",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("target_account_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_suggestion_dismissals_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["target_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_suggestion_dismissals_target_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_suggestion_dismissals")),
+        sa.UniqueConstraint(
+            "account_id",
+            "target_account_id",
+            name=op.f("uq_suggestion_dismissals_account_id_target_account_id"),
+        ),
+    )
+    op.create_table(
+        "trend_reviews",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("item_id", sa.BigInteger(), nullable=False),
+        sa.Column("trendable", sa.Boolean(), nullable=False),
+        sa.Column("reviewed_by_account_id", sa.BigInteger(), nullable=True),
+        sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["reviewed_by_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_trend_reviews_reviewed_by_account_id_accounts"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_trend_reviews")),
+        sa.UniqueConstraint("kind", "item_id", name=op.f("uq_trend_reviews_kind_item_id")),
+    )
     op.create_table(
         "users",
         sa.Column("id", sa.BigInteger(), nullable=False),
@@ -971,6 +1033,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_status_pins_status_id"), ["status_id"], unique=False)
 
     op.create_table(
+        "status_sentiments",
+        sa.Column("status_id", sa.BigInteger(), nullable=False),
+        sa.Column("label", sa.String(length=8), nullable=False),
+        sa.Column("language_detected", sa.String(length=16), nullable=False),
+        sa.Column("is_question", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["status_id"],
+            ["statuses.id"],
+            name=op.f("fk_status_sentiments_status_id_statuses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("status_id", name=op.f("pk_status_sentiments")),
+    )
+    op.create_table(
         "status_tags",
         sa.Column("status_id", sa.BigInteger(), nullable=False),
         sa.Column("tag_id", sa.BigInteger(), nullable=False),
@@ -999,6 +1076,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_status_tags_tag")
 
     op.drop_table("status_tags")
+    op.drop_table("status_sentiments")
     with op.batch_alter_table("status_pins", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_status_pins_status_id"))
 
@@ -1060,6 +1138,8 @@ def downgrade() -> None:
 
     op.drop_table("verification_events")
     op.drop_table("users")
+    op.drop_table("trend_reviews")
+    op.drop_table("suggestion_dismissals")
     with op.batch_alter_table("statuses", schema=None) as batch_op:
         batch_op.drop_index("ix_statuses_visibility")
         batch_op.drop_index("ix_statuses_reply")
@@ -1099,6 +1179,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_blocks_target")
 
     op.drop_table("blocks")
+    with op.batch_alter_table("trend_scores", schema=None) as batch_op:
+        batch_op.drop_index("ix_trend_scores_rank")
+
+    op.drop_table("trend_scores")
     op.drop_table("tags")
     op.drop_table("oauth_applications")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
