@@ -49,12 +49,21 @@ async def _count(session) -> int:
 async def test_example_cabinet_file__imports(session, settings):
     result = await check_import_coverage(session, settings, EXAMPLE.read_bytes())
     await session.commit()
-    assert result["government"] == "in" and result["created"] == result["total"] > 10
+    assert result["government"] == "demo" and result["created"] == result["total"] > 10
     rows = {r.key: r for r in await session.scalars(select(ExpectedEntity))}
-    assert rows["in"].category == "government" and rows["in"].parent_key is None
-    assert rows["in.finance.revenue"].parent_key == "in.finance"
-    assert rows["in.finance"].category == "ministry"  # the default below the government
-    assert rows["in.delhi"].jurisdiction == "Delhi" and rows["in.health"].jurisdiction == "India"
+    assert rows["demo"].category == "government" and rows["demo"].parent_key is None
+    assert rows["demo.finance.deptofrevenue"].parent_key == "demo.finance"
+    assert rows["demo.finance"].category == "ministry"  # the default below the government
+    assert rows["demo.delhi"].jurisdiction == "Delhi" and rows["demo.health"].jurisdiction == "India"
+
+
+async def test_example_cabinet_file__matches_the_demo_cabinet(session, settings):
+    """The example updates the demo's own declared cabinet in place (same government key)."""
+    from chaupal.demo.gov import cabinet_yaml
+
+    await check_import_coverage(session, settings, cabinet_yaml())
+    result = await check_import_coverage(session, settings, EXAMPLE.read_bytes())
+    assert (result["created"], result["updated"], result["removed"]) == (1, 0, 1)  # +Delhi, -Culture
 
 
 async def test_import__twice__idempotent_and_updates_and_removes(session, settings):

@@ -22,12 +22,12 @@ def _invoke(settings, *args: str):
 def test_gov_cli__import_coverage_snapshot(settings, tmp_path):
     done = _invoke(settings, "import", str(EXAMPLE))
     assert done.exit_code == 0, done.output
-    assert "government 'in'" in done.output and "removed" in done.output
+    assert "government 'demo'" in done.output and "removed" in done.output
     again = _invoke(settings, "import", str(EXAMPLE))
     assert "0 new, 0 updated" in again.output
 
     bad = tmp_path / "bad.yaml"
-    bad.write_text("government:\n  key: in\n  name: X\n  jurisdiction: India\n  entities:\n    - name: no key\n")
+    bad.write_text("government:\n  key: demo\n  name: X\n  jurisdiction: India\n  entities:\n    - name: no key\n")
     refused = _invoke(settings, "import", str(bad))
     assert refused.exit_code == 1
     assert "not imported" in refused.output and "entities[0].key: required" in refused.output
