@@ -1,6 +1,14 @@
 """SQLAlchemy tables, one module per domain noun. Importing this package registers them all."""
 
 from chaupal.models.accounts import Account, User
+from chaupal.models.analytics import (
+    AccountDaily,
+    AccountEvent,
+    AnalyticsDay,
+    AnalyticsDirtyDay,
+    PostDaily,
+    StatusOpen,
+)
 from chaupal.models.discovery import SuggestionDismissal, TrendReview, TrendScore
 from chaupal.models.follows import Block, Follow, FollowRequest, Mute
 from chaupal.models.gov import (
@@ -36,6 +44,10 @@ from chaupal.models.statuses import (
 __all__ = [
     "AccessToken",
     "Account",
+    "AccountDaily",
+    "AccountEvent",
+    "AnalyticsDay",
+    "AnalyticsDirtyDay",
     "Application",
     "AuditEntry",
     "AuthorizationCode",
@@ -59,9 +71,11 @@ __all__ = [
     "Mute",
     "Notification",
     "OfficeHolding",
+    "PostDaily",
     "ScheduledStatus",
     "Status",
     "StatusEdit",
+    "StatusOpen",
     "StatusPin",
     "StatusSentiment",
     "StatusTag",

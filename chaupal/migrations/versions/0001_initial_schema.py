@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 11:39:18.607920
+Create Date: 2026-11-28 11:40:04.076447
 """
 
 from collections.abc import Sequence
@@ -65,6 +65,23 @@ def upgrade() -> None:
             postgresql_where=sa.text("suspended_at IS NOT NULL"),
             sqlite_where=sa.text("suspended_at IS NOT NULL"),
         )
+
+    op.create_table(
+        "analytics_days",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("final", sa.Boolean(), nullable=False),
+        sa.Column("rolled_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("day", name=op.f("pk_analytics_days")),
+    )
+    op.create_table(
+        "analytics_dirty_days",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_analytics_dirty_days")),
+    )
+    with op.batch_alter_table("analytics_dirty_days", schema=None) as batch_op:
+        batch_op.create_index("ix_analytics_dirty_days_day", ["day"], unique=False)
 
     op.create_table(
         "gov_expected_entities",
@@ -149,6 +166,57 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("trend_scores", schema=None) as batch_op:
         batch_op.create_index("ix_trend_scores_rank", ["kind", "language", "score"], unique=False)
+
+    op.create_table(
+        "account_events",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("actor_id", sa.BigInteger(), nullable=True),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("followed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_account_events_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["actor_id"],
+            ["accounts.id"],
+            name=op.f("fk_account_events_actor_id_accounts"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_account_events")),
+    )
+    with op.batch_alter_table("account_events", schema=None) as batch_op:
+        batch_op.create_index("ix_account_events_account", ["account_id", "at"], unique=False)
+        batch_op.create_index("ix_account_events_at", ["at"], unique=False)
+
+    op.create_table(
+        "analytics_account_daily",
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("posts", sa.BigInteger(), nullable=False),
+        sa.Column("replies", sa.BigInteger(), nullable=False),
+        sa.Column("reposts", sa.BigInteger(), nullable=False),
+        sa.Column("favourites", sa.BigInteger(), nullable=False),
+        sa.Column("mentions", sa.BigInteger(), nullable=False),
+        sa.Column("new_followers", sa.BigInteger(), nullable=False),
+        sa.Column("unfollows", sa.BigInteger(), nullable=False),
+        sa.Column("followers", sa.BigInteger(), nullable=False),
+        sa.Column("reach", sa.BigInteger(), nullable=False),
+        sa.Column("opens", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_analytics_account_daily_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("account_id", "day", name=op.f("pk_analytics_account_daily")),
+    )
+    with op.batch_alter_table("analytics_account_daily", schema=None) as batch_op:
+        batch_op.create_index("ix_analytics_account_daily_day", ["day"], unique=False)
 
     op.create_table(
         "blocks",
@@ -553,6 +621,36 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("verification_events", schema=None) as batch_op:
         batch_op.create_index("ix_verification_events_account", ["account_id", "id"], unique=False)
+
+    op.create_table(
+        "analytics_post_daily",
+        sa.Column("status_id", sa.BigInteger(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("replies", sa.BigInteger(), nullable=False),
+        sa.Column("reposts", sa.BigInteger(), nullable=False),
+        sa.Column("favourites", sa.BigInteger(), nullable=False),
+        sa.Column("opens", sa.BigInteger(), nullable=False),
+        sa.Column("reach", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_analytics_post_daily_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["status_id"],
+            ["statuses.id"],
+            name=op.f("fk_analytics_post_daily_status_id_statuses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("status_id", "day", name=op.f("pk_analytics_post_daily")),
+    )
+    with op.batch_alter_table("analytics_post_daily", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_analytics_post_daily_account", ["account_id", "day"], unique=False
+        )
+        batch_op.create_index("ix_analytics_post_daily_day", ["day"], unique=False)
 
     op.create_table(
         "bookmarks",
@@ -1007,6 +1105,29 @@ def upgrade() -> None:
         batch_op.create_index("ix_status_edits_status", ["status_id", "id"], unique=False)
 
     op.create_table(
+        "status_opens",
+        sa.Column("status_id", sa.BigInteger(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("opens", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_status_opens_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["status_id"],
+            ["statuses.id"],
+            name=op.f("fk_status_opens_status_id_statuses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("status_id", "day", name=op.f("pk_status_opens")),
+    )
+    with op.batch_alter_table("status_opens", schema=None) as batch_op:
+        batch_op.create_index("ix_status_opens_day", ["day"], unique=False)
+
+    op.create_table(
         "status_pins",
         sa.Column("id", sa.BigInteger(), nullable=False),
         sa.Column("account_id", sa.BigInteger(), nullable=False),
@@ -1081,6 +1202,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_status_pins_status_id"))
 
     op.drop_table("status_pins")
+    with op.batch_alter_table("status_opens", schema=None) as batch_op:
+        batch_op.drop_index("ix_status_opens_day")
+
+    op.drop_table("status_opens")
     with op.batch_alter_table("status_edits", schema=None) as batch_op:
         batch_op.drop_index("ix_status_edits_status")
 
@@ -1133,6 +1258,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_bookmarks_status_id"))
 
     op.drop_table("bookmarks")
+    with op.batch_alter_table("analytics_post_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_analytics_post_daily_day")
+        batch_op.drop_index("ix_analytics_post_daily_account")
+
+    op.drop_table("analytics_post_daily")
     with op.batch_alter_table("verification_events", schema=None) as batch_op:
         batch_op.drop_index("ix_verification_events_account")
 
@@ -1179,6 +1309,15 @@ def downgrade() -> None:
         batch_op.drop_index("ix_blocks_target")
 
     op.drop_table("blocks")
+    with op.batch_alter_table("analytics_account_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_analytics_account_daily_day")
+
+    op.drop_table("analytics_account_daily")
+    with op.batch_alter_table("account_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_account_events_at")
+        batch_op.drop_index("ix_account_events_account")
+
+    op.drop_table("account_events")
     with op.batch_alter_table("trend_scores", schema=None) as batch_op:
         batch_op.drop_index("ix_trend_scores_rank")
 
@@ -1195,6 +1334,11 @@ def downgrade() -> None:
 
     op.drop_table("jobs")
     op.drop_table("gov_expected_entities")
+    with op.batch_alter_table("analytics_dirty_days", schema=None) as batch_op:
+        batch_op.drop_index("ix_analytics_dirty_days_day")
+
+    op.drop_table("analytics_dirty_days")
+    op.drop_table("analytics_days")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.drop_index(
             "ix_accounts_suspended",
