@@ -306,7 +306,7 @@ async def test_recurring__one_queued_job_and_the_next_enqueued_after_each_run(ap
     async with app.state.sessions() as s:
         jobs = (await s.scalars(select(Job).where(Job.kind == "test_tick"))).all()
     assert len(jobs) == 1 and jobs[0].dedupe_key == recurring_key("test_tick")
-    assert await runner.run_until_idle() == 1
+    assert await runner.run_until_idle() >= 1  # other modules' recurring jobs may run too
     async with app.state.sessions() as s:
         jobs = (await s.scalars(select(Job).where(Job.kind == "test_tick").order_by(Job.id))).all()
     assert [j.state for j in jobs] == ["done", "queued"]
