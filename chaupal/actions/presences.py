@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chaupal.actions import audit
 from chaupal.config import Settings
 from chaupal.db import utcnow
 from chaupal.errors import ApiError, forbidden, not_found, unprocessable
@@ -54,6 +55,21 @@ async def access_presence(session: AsyncSession, account: Account, presence_id: 
     return presence
 
 
+async def _audit(
+    session: AsyncSession, account: Account, user: User, action: str, presence: ExternalPresence, **detail: object
+) -> None:
+    """Changes to a non-person account's presences go to its audit trail, with who made them."""
+    if account.kind == "person":
+        return
+    staff = await session.get(Account, user.account_id)
+    audit.record_by(
+        session, account.id, user_id=user.id, staff_account_id=user.account_id,
+        staff_username=staff.username if staff else "", action=action,
+        object_type="external_presence", object_id=presence.id,
+        platform=presence.platform, url=presence.url, **detail,
+    )
+
+
 def check_presence_url(settings: Settings, url: str) -> str:
     url = url.strip()
     if len(url) > settings.max_presence_url_chars:
@@ -65,7 +81,7 @@ def check_presence_url(settings: Settings, url: str) -> str:
 
 
 async def check_add_presence(
-    session: AsyncSession, settings: Settings, account: Account, platform: str, url: str
+    session: AsyncSession, settings: Settings, account: Account, user: User, platform: str, url: str
 ) -> ExternalPresence:
     platform = platform.strip()
     if not platform or len(platform) > settings.max_presence_platform_chars:
@@ -89,33 +105,41 @@ async def check_add_presence(
     )
     if taken is not None:
         raise unprocessable("this presence is already declared")
-    return await do_add_presence(session, account, platform, url)
+    return await do_add_presence(session, account, user, platform, url)
 
 
 async def do_add_presence(
-    session: AsyncSession, account: Account, platform: str, url: str
+    session: AsyncSession, account: Account, user: User, platform: str, url: str
 ) -> ExternalPresence:
     presence = ExternalPresence(account_id=account.id, platform=platform, url=url)
     session.add(presence)
     await session.flush()
+    await _audit(session, account, user, "presence.create", presence)
     return presence
 
 
-async def do_delete_presence(session: AsyncSession, presence: ExternalPresence) -> None:
+async def do_delete_presence(
+    session: AsyncSession, account: Account, user: User, presence: ExternalPresence
+) -> None:
+    await _audit(session, account, user, "presence.delete", presence)
     await session.execute(delete(ExternalAudience).where(ExternalAudience.presence_id == presence.id))
     await session.delete(presence)
     await session.flush()
 
 
-async def do_mark_presence_verified(session: AsyncSession, presence: ExternalPresence, verified: bool) -> None:
+async def do_mark_presence_verified(
+    session: AsyncSession, account: Account, user: User, presence: ExternalPresence, verified: bool
+) -> None:
     """An admin's confirmation (or withdrawal) that the presence belongs to the account."""
     presence.verified_at = utcnow() if verified else None
+    await _audit(session, account, user, "presence.verify", presence, verified=verified)
     await session.flush()
 
 
 async def check_record_audience(
     session: AsyncSession,
     settings: Settings,
+    presence_account: Account,
     presence: ExternalPresence,
     user: User,
     *,
@@ -138,4 +162,8 @@ async def check_record_audience(
     )
     session.add(row)
     await session.flush()
+    await _audit(
+        session, presence_account, user, "presence.audience", presence,
+        followers=followers, as_of=as_of.isoformat(), source=source,
+    )
     return row

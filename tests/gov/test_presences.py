@@ -100,3 +100,25 @@ async def test_presences__max_presences_per_account_setting__enforced(client, se
     assert ok.status_code == 200
     r = await client.post(url, headers=owner.headers, data={"platform": "Y", "url": "https://b.example"})
     assert r.status_code == 422 and "at most 1" in r.json()["error"]
+
+
+async def test_presences__changes_go_to_the_institution_audit_trail(client, session, make_user):
+    from sqlalchemy import select
+
+    from chaupal.models import AuditEntry
+
+    ministry, owner, _, _, admin = await _setup(session, make_user)
+    url = BASE.format(ministry.id)
+    pid = (await client.post(url, headers=owner.headers,
+                             data={"platform": "X", "url": "https://x.example/a"})).json()["id"]
+    await client.post(f"{url}/{pid}/audience", headers=owner.headers,
+                      data={"followers": 5, "as_of": "2026-01-01", "source": "profile page"})
+    await client.post(f"{url}/{pid}/verify", headers=admin.headers)
+    await client.delete(f"{url}/{pid}", headers=owner.headers)
+    rows = list(await session.scalars(
+        select(AuditEntry).where(AuditEntry.institution_account_id == ministry.id).order_by(AuditEntry.id)))
+    assert [(r.action, r.staff_username) for r in rows] == [
+        ("presence.create", "owner1"), ("presence.audience", "owner1"),
+        ("presence.verify", "admin1"), ("presence.delete", "owner1"),
+    ]
+    assert rows[1].detail["followers"] == 5 and rows[0].detail["url"] == "https://x.example/a"

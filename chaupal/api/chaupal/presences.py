@@ -59,7 +59,7 @@ async def add_presence(
     params = await parse(request, PresenceParams)
     assert auth.user is not None
     account = await access_presence_account(session, account_id, auth.user)
-    presence = await check_add_presence(session, settings, account, params.platform, params.url)
+    presence = await check_add_presence(session, settings, account, auth.user, params.platform, params.url)
     return {
         "id": str(presence.id), "platform": presence.platform, "url": presence.url,
         "verified_at": iso(presence.verified_at), "followers": None, "as_of": None, "source": None,
@@ -72,7 +72,7 @@ async def delete_presence(
 ) -> dict[str, Any]:
     assert auth.user is not None
     account = await access_presence_account(session, account_id, auth.user)
-    await do_delete_presence(session, await access_presence(session, account, presence_id))
+    await do_delete_presence(session, account, auth.user, await access_presence(session, account, presence_id))
     return {}
 
 
@@ -86,7 +86,7 @@ async def record_audience(
     account = await access_presence_account(session, account_id, auth.user)
     presence = await access_presence(session, account, presence_id)
     row = await check_record_audience(
-        session, settings, presence, auth.user,
+        session, settings, account, presence, auth.user,
         followers=params.followers, as_of=params.as_of, source=params.source,
     )
     return {
@@ -105,5 +105,5 @@ async def verify_presence(
         raise forbidden("Only an admin may mark an external presence verified")
     account = await access_presence_account(session, account_id)
     presence = await access_presence(session, account, presence_id)
-    await do_mark_presence_verified(session, presence, params.verified)
+    await do_mark_presence_verified(session, account, auth.user, presence, params.verified)
     return {"id": str(presence.id), "verified_at": iso(presence.verified_at)}
