@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.actions import audit
+from chaupal.actions.analytics import do_log_unfollow
 from chaupal.actions.counters import bump
 from chaupal.actions.notifications import do_notify, do_unnotify
 from chaupal.config import Settings
@@ -147,11 +148,16 @@ async def do_create_follow(
 
 
 async def _remove_follow(session: AsyncSession, follower_id: int, target_id: int) -> bool:
-    result = await session.execute(
-        delete(Follow).where(Follow.account_id == follower_id, Follow.target_account_id == target_id)
-    )
-    if not result.rowcount:
+    began = (
+        await session.execute(
+            delete(Follow)
+            .where(Follow.account_id == follower_id, Follow.target_account_id == target_id)
+            .returning(Follow.created_at)
+        )
+    ).scalars().all()
+    if not began:
         return False
+    do_log_unfollow(session, follower_id, target_id, began[0])  # analytics: unfollows per day
     await _bump(session, follower_id, Account.following_count, -1)
     await _bump(session, target_id, Account.followers_count, -1)
     await do_unnotify(session, recipient_id=target_id, from_account_id=follower_id, type="follow")
