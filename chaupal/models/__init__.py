@@ -23,6 +23,7 @@ from chaupal.models.gov import (
     OfficeHolding,
     VerificationEvent,
 )
+from chaupal.models.imports import ImportedPost
 from chaupal.models.insights import StatusSentiment
 from chaupal.models.jobs import Job, ScheduledStatus
 from chaupal.models.markers import Marker
@@ -61,6 +62,7 @@ __all__ = [
     "FollowRequest",
     "FollowerSnapshot",
     "IdempotencyKey",
+    "ImportedPost",
     "InstitutionMember",
     "InstitutionProfile",
     "Job",

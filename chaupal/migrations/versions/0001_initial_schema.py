@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 11:40:04.076447
+Create Date: 2026-11-28 11:43:10.604213
 """
 
 from collections.abc import Sequence
@@ -755,6 +755,45 @@ def upgrade() -> None:
         sa.UniqueConstraint("account_id", "key", name=op.f("uq_idempotency_keys_account_id_key")),
     )
     op.create_table(
+        "imported_posts",
+        sa.Column("status_id", sa.BigInteger(), nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("source_id", sa.String(length=32), nullable=False),
+        sa.Column("media_kind", sa.String(length=8), nullable=False),
+        sa.Column("favourites", sa.BigInteger(), nullable=False),
+        sa.Column("reposts", sa.BigInteger(), nullable=False),
+        sa.Column("replies", sa.BigInteger(), nullable=True),
+        sa.Column("followers_at_time", sa.BigInteger(), nullable=True),
+        sa.Column("reply_to_source_id", sa.String(length=32), nullable=True),
+        sa.Column("reply_to_username", sa.String(length=64), nullable=True),
+        sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_imported_posts_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["status_id"],
+            ["statuses.id"],
+            name=op.f("fk_imported_posts_status_id_statuses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("status_id", name=op.f("pk_imported_posts")),
+        sa.UniqueConstraint(
+            "account_id",
+            "source",
+            "source_id",
+            name=op.f("uq_imported_posts_account_id_source_source_id"),
+        ),
+    )
+    with op.batch_alter_table("imported_posts", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_imported_posts_account", ["account_id", "status_id"], unique=False
+        )
+
+    op.create_table(
         "institution_audit_log",
         sa.Column("id", sa.BigInteger(), nullable=False),
         sa.Column("institution_account_id", sa.BigInteger(), nullable=False),
@@ -1245,6 +1284,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_institution_audit_log_institution")
 
     op.drop_table("institution_audit_log")
+    with op.batch_alter_table("imported_posts", schema=None) as batch_op:
+        batch_op.drop_index("ix_imported_posts_account")
+
+    op.drop_table("imported_posts")
     op.drop_table("idempotency_keys")
     with op.batch_alter_table("favourites", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_favourites_status_id"))
