@@ -155,6 +155,19 @@ class Settings(BaseSettings):
     fetch_max_redirects: int = 3
     fetch_allow_private: bool = False  # TEST ONLY: allow loopback/private addresses (SSRF guard off)
 
+    # Real-time reaction monitor (issue 5): /api/chaupal/v1/reactions/..., its stream and /monitor
+    reactions_window_default_seconds: int = 24 * 3600  # a post's monitor starts at the post instead
+    reactions_window_max_seconds: int = 7 * 24 * 3600
+    reactions_bucket_min_seconds: int = 10
+    reactions_buckets_max: int = 1440  # window / bucket may not exceed this (422)
+    reactions_buckets_auto: int = 60  # without `bucket`, the smallest round size giving at most this many
+    reactions_scan_max: int = 20_000  # newest matching posts aggregated per answer (`truncated` beyond)
+    reactions_top_terms: int = 20
+    reactions_top_replies: int = 10  # most-engaged replies listed
+    reactions_questions_max: int = 20  # unanswered questions listed (all are counted)
+    reactions_keyword_max_chars: int = 100
+    reactions_stream_coalesce_seconds: float = 0.2  # a burst of new posts yields one update
+
     # Database pool
     db_pool_size: int = 10
     db_max_overflow: int = 20

@@ -27,6 +27,7 @@ from chaupal.config import Settings
 from chaupal.db import utcnow
 from chaupal.errors import ApiError, not_found
 from chaupal.events import publish_on_commit
+from chaupal.insights.monitor import do_label_status
 from chaupal.lib.ids import new_id
 from chaupal.lib.text import render_html
 from chaupal.models import (
@@ -172,6 +173,7 @@ async def check_create_status(
         text=audit.excerpt(body), visibility=visibility,
         **({"in_reply_to_id": str(parent.id)} if parent is not None else {}),
     )
+    await do_label_status(session, status)  # sentiment for the reaction monitor
     publish_on_commit(
         session,
         {"type": "status.created", "status_id": str(sid), "account_id": str(author.id),
@@ -268,6 +270,7 @@ async def check_edit_status(
     session.add_all([StatusTag(status_id=status.id, tag_id=t.id) for t in tags])
     audit.record(session, account.id, "status.edit", "status", status.id, text=audit.excerpt(body))
     await session.flush()
+    await do_label_status(session, status)  # re-label the edited text
 
     for account_id in new_mentions - old_mentions:
         await do_notify(

@@ -63,6 +63,11 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(pages.router)
     for module in (gov_directory, gov_leaderboards, gov_presences):
         app.include_router(module.router)
+    from chaupal.api.chaupal import reactions
+    from chaupal.web import monitor_pages
+
+    for module in (reactions, monitor_pages):  # the real-time reaction monitor (issue 5)
+        app.include_router(module.router)
 
 
 def iter_routes(app: FastAPI) -> list[tuple[str, str]]:

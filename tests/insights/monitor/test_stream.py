@@ -1,0 +1,68 @@
+"""The live reaction stream: opened over SSE, it answers at once and again after a matching
+reply is committed; other posts do not wake it; bad input is refused before streaming."""
+
+from __future__ import annotations
+
+import asyncio
+
+from chaupal.events import hub_of
+from tests.insights.monitor.util import SSE, post
+
+
+async def test_stream__new_reply_through_api__yields_updated_numbers(app, client, make_user):
+    pmo = await make_user("pmo")
+    citizen = await make_user("citizen")
+    announcement = await post(client, pmo, "New metro line opens today")
+    await post(client, citizen, "Wonderful news, thank you!", in_reply_to_id=announcement["id"])
+    async with SSE(app, f"/api/chaupal/v1/streaming/reactions?subject=status:{announcement['id']}") as stream:
+        name, first = await stream.event()
+        assert stream.status == 200 and name == "reactions"
+        assert first["total"] == 1 and first["subject"]["type"] == "status"
+        await post(client, citizen, "Unrelated post about cricket")  # does not match: no update
+        reply = await post(client, citizen, "When will it reach my district?", in_reply_to_id=announcement["id"])
+        name, update = await stream.event(timeout=10)  # generous bound, not a speed assertion
+        assert name == "reactions"
+        assert update["total"] == 2 and update["latest_id"] == reply["id"]
+        assert update["questions"]["unanswered"] == 1
+        assert sum(update["sentiment"].values()) == 2
+        assert sum(b["count"] for b in update["series"]) == 2
+    await asyncio.sleep(0)
+    assert hub_of(app.state).subscriber_count == 0
+
+
+async def test_stream__hashtag_and_mentions_subjects_update(app, client, make_user):
+    ministry = await make_user("ministry")
+    citizen = await make_user("citizen")
+    async with SSE(app, "/api/chaupal/v1/streaming/reactions?subject=tag:budget") as tag_stream, \
+            SSE(app, f"/api/chaupal/v1/streaming/reactions?subject=account:{ministry.account_id}&window=1h") as men:
+        _, first = await tag_stream.event()
+        _, first_men = await men.event()
+        assert first["total"] == 0 and first_men["total"] == 0
+        await post(client, citizen, "@ministry the #Budget is bad for farmers")
+        _, tag_update = await tag_stream.event()
+        _, men_update = await men.event()
+        assert tag_update["total"] == 1 and men_update["total"] == 1
+        assert men_update["window"]["seconds"] >= 3600
+
+
+async def test_stream__bad_subject_or_window__4xx_before_streaming(app, make_user):
+    for query, status in (
+        ("", 422), ("subject=nonsense", 422), ("subject=status:123", 404), ("subject=account:x", 404),
+        ("subject=keyword:", 422), ("subject=tag:budget&window=999d", 422), ("subject=tag:budget&bucket=1s", 422),
+    ):
+        async with SSE(app, f"/api/chaupal/v1/streaming/reactions?{query}") as stream:
+            body = await stream.body()
+            assert stream.status == status, (query, body)
+            assert '"error"' in body
+
+
+async def test_stream__private_reply__not_pushed_and_not_counted(app, client, make_user):
+    pmo = await make_user("pmo")
+    citizen = await make_user("citizen")
+    announcement = await post(client, pmo, "Budget speech at noon")
+    async with SSE(app, f"/api/chaupal/v1/streaming/reactions?subject=status:{announcement['id']}") as stream:
+        await stream.event()
+        await post(client, citizen, "private thoughts", in_reply_to_id=announcement["id"], visibility="private")
+        await post(client, citizen, "Public: looking forward to it", in_reply_to_id=announcement["id"])
+        _, update = await stream.event()
+        assert update["total"] == 1
