@@ -168,6 +168,16 @@ class Settings(BaseSettings):
     reactions_keyword_max_chars: int = 100
     reactions_stream_coalesce_seconds: float = 0.2  # a burst of new posts yields one update
 
+    # Engagement analytics (issue 5): daily rollups by the `analytics_rollup` job, open counts
+    analytics_final_after_hours: float = 6.0  # a day rolled this long after it ended is final
+    analytics_rollup_max_days: int = 31  # days rolled per job run (the rest in the next runs)
+    analytics_open_flush_seconds: float = 10.0  # opens counted in memory, written this often
+    analytics_open_flush_keys: int = 2000  # ... or as soon as this many posts have pending opens
+    analytics_period_days_default: int = 30  # report period when `from` is not given
+    analytics_period_days_max: int = 1100  # longest report period (three years)
+    analytics_top_posts: int = 10  # top posts listed in a report
+    analytics_best_days: int = 3  # best and worst days listed in a report
+
     # Database pool
     db_pool_size: int = 10
     db_max_overflow: int = 20
