@@ -155,6 +155,31 @@ class Settings(BaseSettings):
     fetch_max_redirects: int = 3
     fetch_allow_private: bool = False  # TEST ONLY: allow loopback/private addresses (SSRF guard off)
 
+    # Who-to-follow (issue 5): graph suggestions over a bounded circle of trust, cached per user
+    suggestions_default: int = 40  # GET /api/v{1,2}/suggestions limit default (Mastodon's)
+    suggestions_max: int = 80
+    suggest_circle_max: int = 300  # follows/followers of the user taken into the circle of trust
+    suggest_edges_max: int = 20_000  # follow edges loaded around the circle for one ranking
+    suggest_walk_steps: int = 10  # personalised PageRank iterations (random-walk length)
+    suggest_cache_seconds: int = 600  # a user's ranked candidates are reused this long
+    suggest_cache_users: int = 10_000  # users whose candidates one process keeps cached
+    suggest_institutions_max: int = 5  # verified government institutions blended in per list
+    suggest_pool: int = 200  # institutions / popular accounts considered per ranking
+
+    # Trends (issue 5): decayed distinct-account scores, refreshed by the `trends_refresh` job
+    trends_half_life_hours: float = 24.0  # a use this old counts half as much as one made now
+    trends_window_days: int = 7  # uses older than this are not counted at all
+    trends_min_accounts: int = 2  # distinct accounts needed before anything can trend
+    trends_max_statuses: int = 50_000  # newest public statuses scanned per refresh (bounded work)
+    trends_kept: int = 100  # items stored per kind and language at each refresh
+    trends_auto_approve: bool = False  # small instances: unreviewed items trend (rejected never do)
+    trends_tags_default: int = 10  # Mastodon's limits for /api/v1/trends/*
+    trends_tags_max: int = 20
+    trends_statuses_default: int = 20
+    trends_statuses_max: int = 40
+    trends_links_default: int = 10
+    trends_links_max: int = 20
+
     # Real-time reaction monitor (issue 5): /api/chaupal/v1/reactions/..., its stream and /monitor
     reactions_window_default_seconds: int = 24 * 3600  # a post's monitor starts at the post instead
     reactions_window_max_seconds: int = 7 * 24 * 3600

@@ -59,6 +59,10 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(gov_drafts.router)  # approval drafts of institutions
     for module in (institutions_staff, otp):  # staff, delegated tokens, audit; two-factor
         app.include_router(module.router)
+    from chaupal.api.mastodon import admin_trends, suggestions, trends
+
+    for module in (suggestions, trends, admin_trends):  # who-to-follow and trends (issue 5)
+        app.include_router(module.router)
     app.include_router(oauth.router)
     app.include_router(pages.router)
     for module in (gov_directory, gov_leaderboards, gov_presences):

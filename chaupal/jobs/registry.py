@@ -23,6 +23,7 @@ HANDLER_MODULES: list[str] = [
     "chaupal.actions.scheduled",
     "chaupal.actions.link_verification",
     "chaupal.gov.snapshot_job",
+    "chaupal.insights.trends.job",
     "chaupal.insights.analytics.job",
 ]
 

@@ -1,0 +1,21 @@
+"""Follow-suggestion writes: dismissing an account so it is never suggested to the user again."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chaupal.models import Account, SuggestionDismissal
+
+
+async def do_dismiss_suggestion(session: AsyncSession, account: Account, target: Account) -> None:
+    """Remember that `account` dismissed `target` (idempotent)."""
+    found = await session.scalar(
+        select(SuggestionDismissal.id).where(
+            SuggestionDismissal.account_id == account.id,
+            SuggestionDismissal.target_account_id == target.id,
+        )
+    )
+    if found is None and account.id != target.id:
+        session.add(SuggestionDismissal(account_id=account.id, target_account_id=target.id))
+        await session.flush()
