@@ -88,7 +88,7 @@ async def test_tags__moderator_sees_all_and_approves_devanagari_tag(client, app,
     assert (resp.json()["trendable"], resp.json()["requires_review"]) == (True, False)
     trending = (await client.get("/api/v1/trends/tags")).json()
     assert [t["name"] for t in trending] == ["किसान"]
-    assert trending[0]["url"].startswith("https://chaupal.test/tags/")
+    assert trending[0]["url"].endswith("/tags/किसान")
     assert trending[0]["history"][0]["accounts"] in ("3", "0")  # today, unless posts crossed midnight
     assert await names(client, "/api/v1/trends") == ["किसान"]  # the deprecated alias
 
