@@ -202,6 +202,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await _stop_job_runner(settings, jobs_stop, jobs_task)
             if housekeeping is not None:
                 housekeeping.cancel()
+            from chaupal.insights.analytics.opens import flush_opens
+
+            await flush_opens(app)  # status opens still counted in memory
             if redis is not None:
                 await redis.aclose()
             await engine.dispose()

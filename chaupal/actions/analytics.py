@@ -3,7 +3,7 @@ the rollups could not count it otherwise) and "re-roll this day" marks for late 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,7 +11,7 @@ from chaupal.db import utcnow
 from chaupal.models import AccountEvent, AnalyticsDirtyDay
 
 
-def utc_day(at: datetime):  # noqa: ANN201 (a datetime.date)
+def utc_day(at: datetime) -> date:
     return (at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)).date()
 
 

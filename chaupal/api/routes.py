@@ -64,6 +64,11 @@ def include_routers(app: FastAPI) -> None:
     for module in (suggestions, trends, admin_trends):  # who-to-follow and trends (issue 5)
         app.include_router(module.router)
     app.include_router(oauth.router)
+    from chaupal.api.chaupal import analytics
+    from chaupal.web import analytics_pages
+
+    for module in (analytics, analytics_pages):  # engagement analytics (issue 5), before pages:
+        app.include_router(module.router)  # /@user/analytics is not a post
     app.include_router(pages.router)
     for module in (gov_directory, gov_leaderboards, gov_presences):
         app.include_router(module.router)

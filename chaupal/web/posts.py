@@ -20,6 +20,7 @@ from chaupal.api.mastodon.statuses import _ancestors, _descendants
 from chaupal.config import Settings
 from chaupal.errors import ApiError
 from chaupal.events import discard_pending
+from chaupal.insights.analytics.opens import record_open
 from chaupal.models import Status
 from chaupal.web.session import WebUser, current_web_user, render, safe_next
 from chaupal.web.views import (
@@ -89,6 +90,7 @@ async def thread_page(
         return not_found_page(request, web_user)
     if account is None or status.account_id != account.id:
         return not_found_page(request, web_user)
+    record_open(request, status, viewer_id)  # analytics: counted in memory, written in batches
     return await _thread(request, session, settings, web_user, status)
 
 

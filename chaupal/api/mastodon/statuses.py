@@ -24,6 +24,7 @@ from chaupal.api.mastodon.scheduled_statuses import schedule_or_hold
 from chaupal.api.mastodon.status_interactions import router as interactions_router
 from chaupal.api.params import parse, query_params, validate
 from chaupal.errors import not_found, unprocessable
+from chaupal.insights.analytics.opens import record_open
 from chaupal.models import Account, Status, StatusEdit
 from chaupal.render import iso
 from chaupal.render.accounts import render_account
@@ -160,12 +161,14 @@ async def get_statuses(
 
 @router.get("/{status_id}")
 async def get_status(
-    status_id: str, session: SessionDep, settings: SettingsDep, auth: MaybeReadStatuses
+    status_id: str, request: Request, session: SessionDep, settings: SettingsDep, auth: MaybeReadStatuses
 ) -> Any:
     viewer_id = _viewer_id(auth)
     status = await access_status(session, viewer_id, status_id)
     if status.reblog_of_id is not None:  # a reblog shows its original: that must be visible too
         await access_status(session, viewer_id, status.reblog_of_id)
+    else:
+        record_open(request, status, viewer_id)  # analytics: counted in memory, written in batches
     return await render_status(session, settings, status, viewer_id)
 
 
