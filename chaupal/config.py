@@ -203,6 +203,16 @@ class Settings(BaseSettings):
     analytics_top_posts: int = 10  # top posts listed in a report
     analytics_best_days: int = 3  # best and worst days listed in a report
 
+    # Advice from data (issue 5): per-factor engagement ratios, withheld without enough evidence
+    advice_timezone: str = "Asia/Kolkata"  # hours and weekdays are read in this time zone
+    advice_min_posts_per_arm: int = 30  # posts needed on each side (a choice and the rest)
+    advice_max_posts: int = 5000  # newest top-level posts of the account analysed (bounded work)
+    advice_max_questions: int = 5000  # newest questions to the account checked for an answer
+    advice_hour_block: int = 2  # hours per time-of-day slot (must divide 24)
+    advice_max_hashtags: int = 20  # most used hashtags tested one by one
+    x_archive_max_bytes: int = 512 * 1024 * 1024  # tweets*.js of one X archive, in total
+    x_archive_max_tweets: int = 500_000  # tweets in one X archive
+
     # Database pool
     db_pool_size: int = 10
     db_max_overflow: int = 20

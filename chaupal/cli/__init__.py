@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from chaupal.cli import admin, demo, gov, insights, media, serve, worker
+from chaupal.cli import admin, demo, gov, importers, insights, media, serve, worker
 
 app = typer.Typer(
     name="chaupal",
@@ -20,6 +20,7 @@ app.add_typer(admin.app, name="admin")
 app.add_typer(media.app, name="media")
 app.add_typer(insights.app, name="insights")
 app.add_typer(gov.app, name="gov")
+app.add_typer(importers.app, name="import")  # `import` is a keyword: the module is importers
 app.command("worker")(worker.worker)
 app.add_typer(worker.jobs_app, name="jobs")
 
