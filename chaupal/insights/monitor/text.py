@@ -96,7 +96,8 @@ def is_question(text: str) -> bool:
         return True
     for sentence in _SENTENCE.findall(clean):
         first = words(sentence[:40])
-        if first and first[0] in ENGLISH_QUESTION_STARTS and len(first) >= 3:
+        exclamation = first[:1] in (["what"], ["how"]) and first[1:2] in (["a"], ["an"])  # "What a day"
+        if first and first[0] in ENGLISH_QUESTION_STARTS and len(first) >= 3 and not exclamation:
             return True
     return False
 
