@@ -69,6 +69,11 @@ def include_routers(app: FastAPI) -> None:
 
     for module in (analytics, analytics_pages):  # engagement analytics (issue 5), before pages:
         app.include_router(module.router)  # /@user/analytics is not a post
+    from chaupal.api.chaupal import advice
+    from chaupal.web import advice_pages
+
+    for module in (advice, advice_pages):  # advice from data (issue 5), before pages: /@user/advice
+        app.include_router(module.router)
     app.include_router(pages.router)
     for module in (gov_directory, gov_leaderboards, gov_presences):
         app.include_router(module.router)

@@ -49,3 +49,14 @@ def classify(
 
 
 app.command("suggest")(suggest_command)
+
+
+@app.command("advise")
+def advise(
+    username: str = typer.Argument(..., help="Username of the local account."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Evidence-based posting advice for an account (chaupal.insights.advice)."""
+    from chaupal.insights.advice.cli import advise_command
+
+    advise_command(username, as_json)
