@@ -274,3 +274,19 @@ def write_archive(path: Path, items: list[dict[str, Any]], *, as_zip: bool = Fal
         (path / name).parent.mkdir(parents=True, exist_ok=True)
         (path / name).write_text(text, encoding="utf-8")
     return path
+
+
+async def demo_x_history(
+    session: Any, settings: Any, account: Any, now: datetime, *, seed: int = 5, n: int = 1200,
+    days: int = 730, before_days: int = 182,
+) -> Any:
+    """Import a generated X past for a demo account: `n` tweets over `days` ending `before_days`
+    before `now` (where the demo's Chaupal history begins). Flushes only; the caller commits.
+    With the planted effects, its advice page shows real advice (evening slot, video)."""
+    from chaupal.actions.imports import do_import_x_tweets
+    from chaupal.importers.x_archive import tweet_from_json
+
+    items = synth_items(seed, n=n, end=now - timedelta(days=before_days), days=days,
+                        username=account.username)
+    tweets = sorted((tweet_from_json(item, "demo") for item in items), key=lambda t: (t.created_at, int(t.id)))
+    return await do_import_x_tweets(session, settings, account, tweets)

@@ -158,3 +158,21 @@ def test_tweet_from_json__the_real_format():
     assert json.loads(json.dumps(raw))  # stays valid JSON
     with pytest.raises(ArchiveError, match="item 0: id_str is missing"):
         tweet_from_json({"tweet": {"created_at": "x"}}, "item 0")
+
+
+async def test_demo_x_history__a_past_before_the_demo_with_advice(settings, session, make_user):
+    from datetime import UTC, datetime
+
+    from chaupal.importers.x_archive_synth import demo_x_history
+    from chaupal.insights.advice import advise
+
+    user = await make_user("MinOfFinance")
+    account = await session.get(Account, user.account_id)
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    report = await demo_x_history(session, settings, account, now, n=800)
+    await session.commit()
+    assert report.imported > 800
+    newest = await session.scalar(select(func.max(Status.created_at)).where(Status.account_id == account.id))
+    assert newest.replace(tzinfo=UTC) < datetime(2025, 12, 2, tzinfo=UTC)  # before the demo's 182 days
+    advice = {p["factor"]: p for p in (await advise(session, settings, account))["advice"]}
+    assert advice["hour"]["status"] == advice["media"]["status"] == "advice"
