@@ -118,6 +118,7 @@ async def test_tags__language_param_and_accept_language(client, settings, tagged
     assert await names(client, headers={"Accept-Language": "fr;q=0.2, hi;q=0.8"}) == ["किसान"]
     assert await names(client, params={"language": "hi"}, headers={"Accept-Language": "en"}) == ["किसान"]
     assert await names(client, params={"language": "de"}) == []
+    assert await names(client, params={"lang": "hi"}) == ["किसान"]  # Mastodon.py's name for it
 
 
 async def test_tags__decay_puts_recent_before_larger_but_old(client, app, settings, people):

@@ -26,6 +26,7 @@ class TrendParams(BaseModel):
     limit: int | None = Field(default=None, ge=1, lt=2**31)
     offset: int = Field(default=0, ge=0, lt=2**31)
     language: str | None = Field(default=None, max_length=35)
+    lang: str | None = Field(default=None, max_length=35)  # what Mastodon.py sends
 
 
 async def trend_page(
@@ -34,7 +35,8 @@ async def trend_page(
     """(language, offset, limit) of a trends request; sets the offset `Link` header."""
     params = await parse(request, TrendParams)
     limit = min(params.limit or default, maximum)
-    language = request_language(params.language, request.headers.get("accept-language"))
+    chosen = params.language or params.lang
+    language = request_language(chosen, request.headers.get("accept-language"))
     base = str(request.url.replace(query=""))
     query = {k: v for k, v in request.query_params.items() if k not in ("offset", "limit")}
     links = [f'<{base}?{_qs({**query, "offset": params.offset + limit, "limit": limit})}>; rel="next"']
