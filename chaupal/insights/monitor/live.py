@@ -1,5 +1,6 @@
 """The live reaction stream (Server-Sent Events): the full monitor answer first, then a new one
-each time a post matching the subject is labelled (after its commit), a burst coalesced into one."""
+each time a post matching the subject, or a reply to one (an answer), is labelled after its
+commit; a burst is coalesced into one update."""
 
 from __future__ import annotations
 
@@ -42,12 +43,22 @@ async def reaction_events(
         return sse("reactions", json.dumps(data, ensure_ascii=False), data["latest_id"])
 
     async def matches(ids: set[int]) -> bool:
-        window = window_for()
+        """A new post counts, or answers one that counts (a question may now be answered)."""
+        since = window_for().since
         async with app.state.read_sessions() as session:
-            found = await session.scalar(
-                select(Status.id).where(Status.id.in_(ids), *matching(subject, viewer_id, window.since)).limit(1)
+
+            async def hit(candidates: set[int]) -> bool:
+                where = (Status.id.in_(candidates), *matching(subject, viewer_id, since))
+                return await session.scalar(select(Status.id).where(*where).limit(1)) is not None
+
+            if await hit(ids):
+                return True
+            parents = set(
+                (await session.scalars(
+                    select(Status.in_reply_to_id).where(Status.id.in_(ids), Status.in_reply_to_id.is_not(None))
+                )).all()
             )
-        return found is not None
+            return bool(parents) and await hit(parents)
 
     with hub_of(app.state).subscribe() as sub:
         yield "retry: 3000\n\n"

@@ -66,3 +66,19 @@ async def test_stream__private_reply__not_pushed_and_not_counted(app, client, ma
         await post(client, citizen, "Public: looking forward to it", in_reply_to_id=announcement["id"])
         _, update = await stream.event()
         assert update["total"] == 1
+
+
+async def test_stream__the_accounts_answer_updates_the_open_questions(app, client, make_user):
+    pmo = await make_user("pmo")
+    citizen = await make_user("citizen")
+    root = await post(client, pmo, "Water supply schedule changes tomorrow")
+    question = await post(client, citizen, "kab tak chalega yeh?", in_reply_to_id=root["id"])
+    async with SSE(app, f"/api/chaupal/v1/streaming/reactions?subject=status:{root['id']}") as stream:
+        _, first = await stream.event()
+        assert first["questions"]["unanswered"] == 1
+        await post(client, pmo, "@citizen Till Friday", in_reply_to_id=question["id"])
+        _, update = await stream.event()  # the answer is not a reaction, but it wakes the stream
+        assert update["questions"] == {"total": 1, "answered": 1, "unanswered": 0}
+        assert update["total"] == 1
+    mentions = (await client.get(f"/api/chaupal/v1/reactions/accounts/{pmo.account_id}/mentions")).json()
+    assert mentions["questions"] == {"total": 1, "answered": 1, "unanswered": 0}
