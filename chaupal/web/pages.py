@@ -8,13 +8,13 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse, PlainTextResponse, Response
 
 from chaupal.errors import not_found
-from chaupal.web import auth, discover, posts, profiles, signup, staff, stream, timelines
+from chaupal.web import auth, discover, discover_extra, posts, profiles, signup, staff, stream, timelines
 from chaupal.web.gov_pages import router as gov_router  # /directory, /leaderboards
 from chaupal.web.scheduled import router as scheduled_router
 from chaupal.web.session import WEB_DIR
 
 router = APIRouter()
-for module in (auth, signup, staff, timelines, discover, stream, profiles, posts):
+for module in (auth, signup, staff, timelines, discover, discover_extra, stream, profiles, posts):
     router.include_router(module.router)  # profiles before posts: /@user/followers is not a post
 router.include_router(gov_router)
 router.include_router(scheduled_router)  # /scheduled, /drafts
