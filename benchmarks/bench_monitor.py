@@ -1,7 +1,7 @@
 """Reaction-monitor benchmark: what sentiment labelling adds to each post, batch labelling
 speed, and how long one monitor answer takes for a post with thousands of replies.
 
-    .venv/bin/python benchmarks/bench_monitor.py [--posts 300] [--replies 5000] [--database-url URL]
+    .venv/bin/python benchmarks/bench_monitor.py [--posts 600] [--replies 5000] [--database-url URL]
 
 Runs in-process on a fresh temporary SQLite database (or the PostgreSQL database given, whose
 tables it creates and which should be empty); texts are the held-in sentiment sets when present.
@@ -140,7 +140,7 @@ async def answer_time(settings: Settings, replies: int, sample: list[str]) -> tu
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--posts", type=int, default=300)
+    parser.add_argument("--posts", type=int, default=600)
     parser.add_argument("--replies", type=int, default=5000)
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--database-url")
