@@ -5,6 +5,7 @@ these functions apply Mastodon's further rules, counters and notifications."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, exists, func, select
@@ -16,6 +17,7 @@ from chaupal.actions.counters import bump
 from chaupal.actions.notifications import do_notify, do_unnotify
 from chaupal.actions.statuses import do_delete_status
 from chaupal.config import Settings
+from chaupal.db import utcnow
 from chaupal.errors import ApiError, forbidden, unprocessable
 from chaupal.lib.ids import new_id
 from chaupal.models import Account, Block, Bookmark, Favourite, Status, StatusPin
@@ -65,9 +67,11 @@ async def check_reblog(
     account: Account,
     status: Status,
     visibility: str = "public",
+    created_at: datetime | None = None,
 ) -> Status:
     """Reblog (boost) a status; reblogging again returns the existing reblog. Only public and
-    unlisted posts can be reblogged, and private ones by their own author (staying private)."""
+    unlisted posts can be reblogged, and private ones by their own author (staying private).
+    `created_at` backdates it (demo data, imports), with an ID from that time."""
     original = await original_of(session, status)
     if original.visibility == "direct" or (
         original.visibility == "private" and original.account_id != account.id
@@ -80,9 +84,10 @@ async def check_reblog(
     visibility = visibility or "public"
     if visibility not in REBLOG_VISIBILITIES:
         raise unprocessable("Visibility is not included in the list")
-    sid = new_id()
+    sid = new_id(created_at) if created_at else new_id()
     reblog = Status(
         id=sid,
+        created_at=created_at or utcnow(),
         account_id=account.id,
         reblog_of_id=original.id,
         uri=f"{settings.base_url}/users/{account.username}/statuses/{sid}/activity",
@@ -118,8 +123,11 @@ async def do_unreblog(session: AsyncSession, account: Account, status: Status) -
     return original
 
 
-async def check_favourite(session: AsyncSession, account: Account, status: Status) -> Status:
-    """Favourite a status once (again is a no-op); notifies its author. Returns the original."""
+async def check_favourite(
+    session: AsyncSession, account: Account, status: Status, created_at: datetime | None = None
+) -> Status:
+    """Favourite a status once (again is a no-op); notifies its author. Returns the original.
+    `created_at` backdates it (demo data, imports), with an ID from that time."""
     original = await original_of(session, status)
     if await _blocks_author(session, account, original):
         raise forbidden()
@@ -127,7 +135,14 @@ async def check_favourite(session: AsyncSession, account: Account, status: Statu
         Favourite.account_id == account.id, Favourite.status_id == original.id
     )
     _, created = await _insert_once(
-        session, Favourite(account_id=account.id, status_id=original.id), find
+        session,
+        Favourite(
+            id=new_id(created_at) if created_at else new_id(),
+            account_id=account.id,
+            status_id=original.id,
+            created_at=created_at or utcnow(),
+        ),
+        find,
     )
     if created:
         await bump(session, Status, original.id, favourites_count=1)
