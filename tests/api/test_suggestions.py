@@ -257,3 +257,34 @@ async def test_dismissal_row__cascades_with_account(app, circle):
         await s.delete(await s.get(Account, x.account_id))
     async with db(app) as s:
         assert (await s.scalars(select(SuggestionDismissal))).all() == []
+
+
+async def test_cache_settings__ttl_and_users_bound(client, app, settings, make_user, circle):
+    settings.suggest_cache_users = 1
+    settings.suggest_cache_seconds = 3600
+    other = await make_user("other")
+    await ids_v1(client, circle["me"])
+    await ids_v1(client, other)
+    cache = app.state.suggestion_cache
+    assert cache.ttl == 3600 and cache.size == 1
+    assert cache.get(circle["me"].account_id) is None  # evicted: one user kept
+    assert cache.get(other.account_id) is not None
+
+
+async def test_cache_seconds_zero__ranks_afresh_each_time(client, app, settings, circle, make_user):
+    settings.suggest_cache_seconds = 0
+    first = await ids_v1(client, circle["me"])
+    newcomer = await make_user("newcomer")
+    await follow(app, circle["a"], newcomer)
+    assert str(newcomer.account_id) not in first
+    assert str(newcomer.account_id) in await ids_v1(client, circle["me"])
+
+
+async def test_suggestions_default__setting(client, app, settings, make_user):
+    me = await make_user("me")
+    hub = await make_user("hub")
+    for i in range(4):
+        await follow(app, hub, await make_user(f"s{i}"))
+    settings.suggestions_default = 2
+    assert len(await ids_v1(client, me)) == 2
+    assert len(await v2(client, me)) == 2

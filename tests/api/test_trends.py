@@ -176,6 +176,8 @@ async def test_tags__limit_offset_and_link_header(client, app, settings, people)
     assert [t["name"] for t in second.json()] == ["C3", "D4"]
     assert 'rel="prev"' in second.headers["link"]
     assert len((await client.get("/api/v1/trends/tags", params={"limit": 50})).json()) == 3
+    settings.trends_tags_default = 1
+    assert len((await client.get("/api/v1/trends/tags")).json()) == 1
     for bad in ({"limit": "0"}, {"limit": "x"}, {"offset": "-1"}, {"offset": "9" * 30}):
         resp = await client.get("/api/v1/trends/tags", params=bad)
         assert 400 <= resp.status_code < 500
@@ -284,3 +286,24 @@ async def test_refresh_job__registered_recurring_and_runs(app, settings, people)
     runner = JobRunner(app.state.sessions, settings, name="test")
     assert await runner.run_due() >= 1
     assert await count(app, TrendScore, TrendScore.kind == "tag") >= 1
+
+
+async def test_statuses_and_links__limit_settings(client, app, settings, make_user, people):
+    settings.trends_auto_approve = True
+    author = await make_user("author")
+    for i in range(2):
+        status = await post(app, settings, author, f"news {i}")
+        async with db(app) as s:
+            for p in people[:2]:
+                await check_favourite(s, await s.get(Account, p.account_id), await s.get(Status, status.id))
+        for p in people[:2]:
+            await post(app, settings, p, f"see https://example.org/{i}")
+    await refresh(app, settings)
+    assert len((await client.get("/api/v1/trends/statuses")).json()) == 2
+    assert len((await client.get("/api/v1/trends/links")).json()) == 2
+    settings.trends_statuses_default = settings.trends_links_default = 1
+    assert len((await client.get("/api/v1/trends/statuses")).json()) == 1
+    assert len((await client.get("/api/v1/trends/links")).json()) == 1
+    settings.trends_statuses_max = settings.trends_links_max = 1
+    assert len((await client.get("/api/v1/trends/statuses", params={"limit": 40})).json()) == 1
+    assert len((await client.get("/api/v1/trends/links", params={"limit": 20})).json()) == 1
