@@ -37,6 +37,7 @@ class DemoResult:
     admin_password: str | None = None
     persona_password: str | None = None
     gov: Any = None  # chaupal.demo.gov.GovDemo
+    insights: dict[str, Any] = field(default_factory=dict)
 
 
 class _NoProgress:
@@ -162,10 +163,16 @@ class _Loader:
         result.follows = len(edges)
 
         events = plan.plan_events(rng, people, followers, now, intensity)
+        from chaupal.demo import insights
+
+        insights.defer_labels(session)
         result.counts = await self._events(events)
         await self.commit()
 
         await self._government(result, people, admin_id, shared_hash, now)
+        result.insights = await insights.seed_insights(
+            session, self.settings, now, self.commit, self.progress
+        )
         return result
 
     async def _government(
