@@ -15,7 +15,13 @@ from chaupal.insights.suggest.live import cache_of, suggestions_for
 from chaupal.insights.trends.query import public_trends
 from chaupal.render.accounts import render_account
 from chaupal.web.session import current_web_user, render
-from chaupal.web.views import csrf_failed, form_params, not_found_page, sign_in_redirect, statuses_view
+from chaupal.web.views import (
+    csrf_failed,
+    form_params,
+    not_found_page,
+    sign_in_redirect,
+    statuses_view,
+)
 
 router = APIRouter()
 SUGGESTIONS_SHOWN = 10
