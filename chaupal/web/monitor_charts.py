@@ -29,8 +29,11 @@ def series_chart(data: dict[str, Any], *, title: str, width: int = 720, height: 
     ticks = nice_ticks(max((s["count"] for s in series), default=0))
     y_max = ticks[-1] or 1
     out = [
-        f'<svg class="chart reactions-series" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
+        (
+            f'<svg class="chart reactions-series" xmlns="http://www.w3.org/2000/svg" '
+            f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+            f'aria-label="{escape(title)}">'
+        ),
         f"<title>{escape(title)}</title>",
     ]
     for tick in ticks:
@@ -77,8 +80,10 @@ def share_bars(
     height = max(len(rows), 1) * line + 4
     label_w, bar_w = 90, width - 90 - 70
     out = [
-        f'<svg class="chart shares" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
+        (
+            f'<svg class="chart shares" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+            f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">'
+        ),
         f"<title>{escape(title)}</title>",
     ]
     for i, (name, n) in enumerate(rows):

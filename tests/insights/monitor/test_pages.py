@@ -16,7 +16,7 @@ async def test_monitor__form_only_without_subject(client):
 
 
 async def test_monitor__post_by_link__charts_lists_and_live_urls(client, make_user):
-    pmo, citizens, root, replies = await _world(client, make_user)
+    _, citizens, root, replies = await _world(client, make_user)
     await client.post(f"/api/v1/statuses/{replies[0]['id']}/favourite", headers=citizens[1].headers)
     r = await client.get("/monitor", params={"kind": "status", "value": root["url"]})
     assert r.status_code == 200, r.text

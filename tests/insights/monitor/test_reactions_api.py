@@ -72,7 +72,7 @@ async def test_status__questions_answered_by_the_account_leave_the_list(client, 
 
 
 async def test_status__most_engaged_ranked_by_favourites_reblogs_replies(client, make_user):
-    pmo, citizens, root, replies = await _world(client, make_user)
+    _, citizens, root, replies = await _world(client, make_user)
     for c in citizens:
         await client.post(f"/api/v1/statuses/{replies[1]['id']}/favourite", headers=c.headers)
     await client.post(f"/api/v1/statuses/{replies[4]['id']}/favourite", headers=citizens[0].headers)
@@ -84,7 +84,7 @@ async def test_status__most_engaged_ranked_by_favourites_reblogs_replies(client,
 
 
 async def test_tag_keyword_and_mentions_subjects(client, make_user):
-    pmo, citizens, root, replies = await _world(client, make_user)
+    pmo, citizens, _, _ = await _world(client, make_user)
     await post(client, citizens[0], "#metro fares again")
     await post(client, citizens[1], "@pmo please fix the roads")
     tag = (await client.get("/api/chaupal/v1/reactions/tags/METRO")).json()
@@ -99,7 +99,7 @@ async def test_tag_keyword_and_mentions_subjects(client, make_user):
 
 
 async def test_public_data_only__private_root_hidden_blocks_and_suspensions(app, client, make_user):
-    pmo, citizens, root, replies = await _world(client, make_user)
+    pmo, citizens, root, _ = await _world(client, make_user)
     viewer = await make_user("viewer")
     private = await post(client, pmo, "followers only", visibility="private")
     assert (await client.get(f"/api/chaupal/v1/reactions/statuses/{private['id']}")).status_code == 404
@@ -121,7 +121,7 @@ async def test_public_data_only__private_root_hidden_blocks_and_suspensions(app,
 
 
 async def test_bad_input__4xx(client, make_user):
-    pmo, _, root, _ = await _world(client, make_user)
+    _, _, root, _ = await _world(client, make_user)
     base = f"/api/chaupal/v1/reactions/statuses/{root['id']}"
     for params, status in (
         ({"window": "soon"}, 422), ({"window": "0"}, 422), ({"bucket": "x"}, 422), ({"window": "1h", "bucket": "0"}, 422),

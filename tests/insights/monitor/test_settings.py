@@ -21,7 +21,7 @@ def tune(app, settings):
 
 
 async def test_window_max_and_default(client, make_user, tune):
-    _, _, root, _ = await _world(client, make_user)
+    await _world(client, make_user)
     url = "/api/chaupal/v1/reactions/tags/metro"
     assert (await client.get(url, params={"window": "8d"})).status_code == 422  # default max 7 days
     assert (await client.get(url, params={"window": "7d"})).status_code == 200

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import httpx
@@ -52,17 +52,15 @@ class SSE:
             if not message.get("more_body"):
                 await self.chunks.put(None)
 
-    async def __aenter__(self) -> SSE:
+    async def __aenter__(self) -> Self:
         self.task = asyncio.create_task(self.app(self.scope, self._receive, self._send))
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         self._gone.set()
         self.task.cancel()
-        try:
-            await self.task
-        except (asyncio.CancelledError, Exception):  # noqa: BLE001
-            pass
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self.task  # the app task was cancelled: its error (if any) is not the test's
 
     async def body(self) -> str:
         """The whole body of a response that ends (an error answer)."""
