@@ -1,6 +1,7 @@
 """Stop-words left out of a monitor's top terms: English, Hindi (Devanagari) and romanised
 Hindi/Hinglish function words, casefolded."""
 
+# ruff: noqa: SIM905  (word lists read better as whitespace-separated text)
 from __future__ import annotations
 
 ENGLISH = frozenset(

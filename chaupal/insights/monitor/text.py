@@ -1,6 +1,7 @@
 """Pure text helpers of the reaction monitor: the script-and-word-based language guess
 (en, hi, hi-Latn for romanised Hindi/Hinglish, und), the question test, and the terms of a post."""
 
+# ruff: noqa: SIM905  (word lists read better as whitespace-separated text)
 from __future__ import annotations
 
 import re
