@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import csv
+import io
 import json
 import random
 import subprocess
@@ -48,7 +50,22 @@ STATUS_COLS = ("id", "account_id", "text", "content", "spoiler_text", "sensitive
                "replies_count", "reblogs_count", "favourites_count", "created_at", "in_reply_to_id",
                "in_reply_to_account_id", "reblog_of_id")
 FAV_COLS = ("id", "account_id", "status_id", "created_at")
+NULLABLE = ("language", "in_reply_to_id", "in_reply_to_account_id", "reblog_of_id")
 console = Console()
+
+
+def copy_nullable(conn: Any, table: str, cols: tuple[str, ...], rows: list[tuple[Any, ...]], nullable: tuple[str, ...]) -> None:
+    """PostgreSQL COPY where None is NULL in `nullable` columns (bulkload.insert writes "")."""
+    for i in range(0, len(rows), 50_000):
+        buf = io.StringIO()
+        writer = csv.writer(buf, quoting=csv.QUOTE_ALL)
+        for row in rows[i : i + 50_000]:
+            writer.writerow(["t" if v is True else "f" if v is False else v for v in row])
+        buf.seek(0)
+        with conn.cursor() as cur:
+            cur.copy_expert(
+                f'COPY "{table}" ({", ".join(cols)}) FROM STDIN WITH (FORMAT csv, FORCE_NULL ({", ".join(nullable)}))', buf
+            )
 
 
 def generate(rng: random.Random, n_events: int, accounts: list[int], now: datetime, sqlite: bool) -> dict[str, list[tuple[Any, ...]]]:
@@ -76,27 +93,38 @@ def generate(rng: random.Random, n_events: int, accounts: list[int], now: dateti
         k = bisect.bisect_left(epoch, at.timestamp())
         return rng.randrange(k) if k else None
 
+    def unique(at: datetime, draw: Any, seen: set[tuple[int, int]]) -> tuple[int, int] | None:
+        """A pair not used before (one reblog, favourite or follow per pair), redrawn if taken."""
+        for _ in range(50):
+            pair = draw(at)
+            if pair is not None and pair not in seen and pair[0] != pair[1]:
+                seen.add(pair)
+                return pair
+        return None
+
+    def on_post(at: datetime) -> tuple[int, int] | None:
+        k = earlier(at)
+        return None if k is None else (rng.choice(accounts), ids[k])
+
+    targets = iter(rng.choices(accounts, weights=weights, k=n_follows * 60))
     seen: set[tuple[int, int]] = set()
     for at in times(n_reposts):
-        k, who = earlier(at), rng.choice(accounts)
-        if k is None or (who, ids[k]) in seen:
-            continue
-        seen.add((who, ids[k]))
-        statuses.append((new_id(at), who, "", "", "", False, "public", None, True, 0, 0, 0, ts(at, sqlite), None, None, ids[k]))
-    favs, seen = [], set()
+        pair = unique(at, on_post, seen)
+        if pair is not None:
+            statuses.append((new_id(at), pair[0], "", "", "", False, "public", None, True, 0, 0, 0, ts(at, sqlite),
+                             None, None, pair[1]))
+    favs: list[tuple[Any, ...]] = []
+    seen = set()
     for at in times(n_favs):
-        k, who = earlier(at), rng.choice(accounts)
-        if k is None or (who, ids[k]) in seen:
-            continue
-        seen.add((who, ids[k]))
-        favs.append((new_id(at), who, ids[k], ts(at, sqlite)))
-    follows, seen = [], set()
+        pair = unique(at, on_post, seen)
+        if pair is not None:
+            favs.append((new_id(at), pair[0], pair[1], ts(at, sqlite)))
+    follows: list[tuple[Any, ...]] = []
+    seen = set()
     for at in times(n_follows):
-        a, b = rng.choice(accounts), rng.choices(accounts, weights=weights)[0]
-        if a == b or (a, b) in seen:
-            continue
-        seen.add((a, b))
-        follows.append((new_id(at), a, b, ts(at, sqlite), True, False))
+        pair = unique(at, lambda _at: (rng.choice(accounts), next(targets)), seen)
+        if pair is not None:
+            follows.append((new_id(at), pair[0], pair[1], ts(at, sqlite), True, False))
     statuses.sort()
     return {"statuses": statuses, "favourites": favs, "follows": follows}
 
@@ -158,7 +186,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             task = progress.add_task("bulk load", total=sum(counts.values()) + len(accounts))
             for table, cols, data in (("accounts", (*bulkload.ACCOUNT_COLS, "kind"), accounts), ("statuses", STATUS_COLS, rows["statuses"]),
                                       ("favourites", FAV_COLS, rows["favourites"]), ("follows", bulkload.FOLLOW_COLS, rows["follows"])):
-                bulkload.insert(conn, sqlite, table, cols, data)
+                if sqlite or table != "statuses":
+                    bulkload.insert(conn, sqlite, table, cols, data)
+                else:
+                    copy_nullable(conn, table, cols, data, NULLABLE)
                 progress.advance(task, len(data))
             conn.execute("COMMIT") if sqlite else conn.commit()
             (conn.execute("ANALYZE") if sqlite else conn.cursor().execute("ANALYZE"))
@@ -176,10 +207,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def show(r: dict[str, Any]) -> None:
-    table = Table(title=f"Rollup of {r['scale']['events']:,} events ({r['backend']})")
-    for col in ("full rollup", "events/s", "incremental round", "re-roll 7 days", "days", "account rows", "post rows", "idempotent"):
+    table = Table(title=f"Rollup of {sum(r['scale']['rows'].values()):,} events ({r['backend']})")
+    for col in ("full rollup", "rows/s", "incremental round", "re-roll 7 days", "days", "account rows", "post rows", "idempotent"):
         table.add_column(col, justify="right")
-    table.add_row(f"{r['full_seconds']:.1f} s", f"{r['scale']['events'] / r['full_seconds']:,.0f}",
+    table.add_row(f"{r['full_seconds']:.1f} s", f"{sum(r['scale']['rows'].values()) / r['full_seconds']:,.0f}",
                   f"{r['incremental_seconds']:.2f} s", f"{r['week_seconds']:.2f} s", str(r["days"]),
                   f"{r['account_rows']:,}", f"{r['post_rows']:,}", "yes" if r["idempotent"] else "NO")
     console.print(table)

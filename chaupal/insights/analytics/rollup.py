@@ -8,6 +8,7 @@ timeline, exactly the home timelines it is delivered to); a day's reach sums its
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -182,10 +183,12 @@ class _Run:
         changes: dict[int, list[tuple[datetime, int]]],
         posts: dict[int, list[tuple[datetime, int]]],
     ) -> None:
+        running = {aid: list(itertools.accumulate((sign for _, sign in items), initial=0))
+                   for aid, items in changes.items()}
         for (aid, day), row in self.acct.items():
             items = changes.get(aid, [])
             cut = bisect.bisect_left(items, (day_end(day), -2))
-            row["followers"] = base.get(aid, 0) + sum(sign for _, sign in items[:cut])
+            row["followers"] = base.get(aid, 0) + (running[aid][cut] if items else 0)
         for aid, items in posts.items():
             events = changes.get(aid, [])
             running, k = base.get(aid, 0), 0
@@ -210,8 +213,8 @@ class _Run:
             for (aid, day), m in self.acct.items()
             if any(m[k] for k in ACCOUNT_METRICS)
         ]
-        for table, rows in ((PostDaily, post_rows), (AccountDaily, acct_rows)):
-            for i in range(0, len(rows), INSERT_CHUNK):
+        for table, rows in ((PostDaily.__table__, post_rows), (AccountDaily.__table__, acct_rows)):
+            for i in range(0, len(rows), INSERT_CHUNK):  # Core executemany: no ORM bookkeeping
                 await s.execute(insert(table), rows[i : i + INSERT_CHUNK])
         await s.flush()
         return RollupResult((self.last - self.first).days + 1, len(acct_rows), len(post_rows))
