@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import select
 
 from chaupal.db import utcnow
+from chaupal.errors import ApiError
 from chaupal.events import Event, hub_of
 from chaupal.insights.monitor.aggregate import matching, reactions
 from chaupal.insights.monitor.subjects import Subject
-from chaupal.insights.monitor.window import Window
+from chaupal.insights.monitor.window import Window, resolve_window
 from chaupal.models import Status
 from chaupal.web.stream import POLL_SECONDS, server_exiting, sse
 
@@ -88,10 +89,15 @@ async def reaction_events(
 
 
 def window_factory(settings: Any, subject: Subject, window: Any, bucket: Any) -> Callable[[], Window]:
-    from chaupal.insights.monitor.window import resolve_window
+    """The window ending now, each time it is called. A bad window or bucket is refused (422)
+    before the stream starts; a post's window, which grows, falls back to an automatic bucket
+    size if the one asked for would later give too many buckets."""
 
     def make() -> Window:
-        return resolve_window(settings, utcnow(), window, bucket, subject.started_at)
+        try:
+            return resolve_window(settings, utcnow(), window, bucket, subject.started_at)
+        except ApiError:
+            return resolve_window(settings, utcnow(), window, None, subject.started_at)
 
-    make()  # a bad window or bucket is refused (422) before the stream starts
+    resolve_window(settings, utcnow(), window, bucket, subject.started_at)
     return make

@@ -82,3 +82,18 @@ async def test_stream__the_accounts_answer_updates_the_open_questions(app, clien
         assert update["total"] == 1
     mentions = (await client.get(f"/api/chaupal/v1/reactions/accounts/{pmo.account_id}/mentions")).json()
     assert mentions["questions"] == {"total": 1, "answered": 1, "unanswered": 0}
+
+
+def test_window_factory__growing_post_window_falls_back_to_auto_bucket(settings):
+    from datetime import timedelta
+
+    from chaupal.db import utcnow
+    from chaupal.insights.monitor.live import window_factory
+    from chaupal.insights.monitor.subjects import Subject
+
+    tight = settings.model_copy(update={"reactions_buckets_max": 10})
+    subject = Subject("status", "1", None, started_at=utcnow() - timedelta(seconds=50))
+    make = window_factory(tight, subject, None, "10s")  # 50 s / 10 s: fine now
+    subject.started_at = utcnow() - timedelta(hours=1)  # as if an hour had passed
+    window = make()
+    assert window.bucket_seconds > 10 and window.buckets <= tight.reactions_buckets_auto + 1
