@@ -60,3 +60,14 @@ def advise(
     from chaupal.insights.advice.cli import advise_command
 
     advise_command(username, as_json)
+
+
+@app.command("rollup")
+def rollup(
+    from_: str = typer.Option(None, "--from", help="First UTC day (YYYY-MM-DD) to re-roll; default: every pending day."),
+    to: str = typer.Option(None, "--to", help="Last UTC day to re-roll (default: today)."),
+) -> None:
+    """Roll up engagement analytics now (as the analytics_rollup job does), or re-roll days."""
+    from chaupal.insights.analytics.cli import rollup_command
+
+    rollup_command(from_, to)
