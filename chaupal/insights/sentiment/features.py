@@ -21,7 +21,10 @@ _URL = re.compile(
     r"https?[ \t]*:?[ \t]*//[ \t]*(?:t[ \t]*\.[ \t]*co|tco)[ \t]*/[ \t]*[^\s]+"
     r"|https?://[^\s]+|www\.[^\s]+"
 )
-_MENTION = re.compile(r"@ (?=\w)")  # SentiMix splits "@name" into "@ name"
+# With mention_names=False, mentions become "@user" as in TweetEval ("@name", "@name@host",
+# SentiMix's "@ name"); tried in 2026-11, not shipped (docs/models.md).
+_MENTION = re.compile(r"(?<![\w@])@ ?\w+(?:@[\w.-]*\w)?")
+_MENTION_SPLIT = re.compile(r"@ (?=\w)")  # SentiMix splits "@name" into "@ name"
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0]+")
 _REPEAT = re.compile(r"([^\n])\1{2,}")  # "soooo" -> "sooo"
 
@@ -42,15 +45,19 @@ class FeatureConfig:
     char_max: int = 5
     word_ngrams: int = 2
     skeleton: bool = False  # also hash each word without inner vowels or doubled letters
+    mention_names: bool = True  # keep "@name" as a token; False: every mention is "@user"
 
 
-def normalise(texts: list[str]) -> str:
+def normalise(texts: list[str], mention_names: bool = True) -> str:
     """Return the batch as one lower-cased string, texts separated by newlines."""
     joined = "\n".join(t.replace("\n", " ") for t in texts)
     if "\\u" in joined:
         joined = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), joined)
     joined = _URL.sub(" http ", joined)
-    joined = _MENTION.sub("@", joined)
+    if mention_names:
+        joined = _MENTION_SPLIT.sub("@", joined)
+    else:
+        joined = _MENTION.sub("@user", joined)
     joined = joined.lower()
     joined = _REPEAT.sub(r"\1\1\1", joined)
     return _SPACE.sub(" ", joined)
@@ -173,7 +180,7 @@ def hashed_ngrams(
     With a lexicon, each lexicon word also adds a feature for its class (negated when the
     token before it is a negation), so words rare in training still carry their polarity.
     """
-    batch = _Batch(_code_points("\n" + normalise(texts) + "\n"))
+    batch = _Batch(_code_points("\n" + normalise(texts, config.mention_names) + "\n"))
     n = len(batch.cps)
     newline, doc_of = batch.newline, batch.doc_of
     nl_prefix = np.concatenate([[0], np.cumsum(newline)])
