@@ -97,3 +97,24 @@ def test_window_factory__growing_post_window_falls_back_to_auto_bucket(settings)
     subject.started_at = utcnow() - timedelta(hours=1)  # as if an hour had passed
     window = make()
     assert window.bucket_seconds > 10 and window.buckets <= tight.reactions_buckets_auto + 1
+
+
+async def test_stream__update_equals_a_fresh_fetch_and_events_are_json(app, client, make_user):
+    import json
+
+    pmo = await make_user("pmo")
+    citizen = await make_user("citizen")
+    root = await post(client, pmo, "Exam dates announced #exams")
+    query = "window=6h&bucket=1h"
+    async with SSE(app, f"/api/chaupal/v1/streaming/reactions?subject=tag:exams&{query}") as stream:
+        await stream.event()
+        with hub_of(app.state).subscribe() as sub:
+            await post(client, citizen, "Why so early? #exams", in_reply_to_id=root["id"])
+            events = [sub.queue.get_nowait() for _ in range(sub.queue.qsize())]
+        assert all(json.loads(json.dumps(e)) == e for e in events)
+        _, update = await stream.event()
+    fresh = (await client.get(f"/api/chaupal/v1/reactions/tags/exams?{query}")).json()
+    for key in ("subject", "total", "truncated", "latest_id", "sentiment", "languages", "top_terms",
+                "most_engaged", "questions", "unanswered_questions"):
+        assert update[key] == fresh[key], key
+    assert [b["count"] for b in update["series"]][-2:] == [b["count"] for b in fresh["series"]][-2:]
