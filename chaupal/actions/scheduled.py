@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.access import access_status
+from chaupal.actions import audit
 from chaupal.actions.media import access_media
 from chaupal.actions.status_text import check_text, check_visibility, clean_language
 from chaupal.actions.statuses import check_create_status
@@ -167,6 +168,14 @@ async def check_schedule_status(
     )
     session.add(sched)
     await session.flush()
+    audit.record(
+        session,
+        account.id,
+        "draft.create" if pending_approval else "status.schedule",
+        "scheduled_status",
+        sched.id,
+        text=audit.excerpt(text),
+    )
     if not pending_approval:
         await _enqueue_publish(session, sched)
     return sched
@@ -236,23 +245,67 @@ async def do_publish_scheduled(session: AsyncSession, settings: Settings, sched:
         raise unprocessable("The account is suspended")
     p = sched.params or {}
     reply = p.get("in_reply_to_id")
-    status = await check_create_status(
-        session,
-        settings,
-        account,
-        text=p.get("text") or "",
-        visibility=p.get("visibility"),
-        spoiler_text=p.get("spoiler_text") or "",
-        sensitive=p.get("sensitive"),
-        language=p.get("language"),
-        in_reply_to_id=int(reply) if reply else None,
-        application_id=sched.application_id,
-        media_ids=list(sched.media_ids or []) or None,
-    )
+    # The audit trail names the staff member who wrote it, not whoever runs the publication
+    # (the job runner, or the reviewer who approved it).
+    previous = session.info.get(audit.ACTING_KEY)
+    audit.set_acting(session, await _author_acting(session, sched))
+    try:
+        status = await check_create_status(
+            session,
+            settings,
+            account,
+            text=p.get("text") or "",
+            visibility=p.get("visibility"),
+            spoiler_text=p.get("spoiler_text") or "",
+            sensitive=p.get("sensitive"),
+            language=p.get("language"),
+            in_reply_to_id=int(reply) if reply else None,
+            application_id=sched.application_id,
+            media_ids=list(sched.media_ids or []) or None,
+        )
+    finally:
+        audit.set_acting(session, previous)
     sched.state = "published"
     sched.status_id = status.id
     await session.flush()
     return status
+
+
+async def _author_acting(session: AsyncSession, sched: ScheduledStatus) -> audit.Acting | None:
+    """The acting context of the post's author, if they are (still) staff of its account."""
+    if sched.created_by_user_id is None:
+        return None
+    row = (
+        await session.execute(
+            select(InstitutionMember.role, User.account_id, Account.username)
+            .join(User, User.id == InstitutionMember.user_id)
+            .join(Account, Account.id == User.account_id)
+            .where(
+                InstitutionMember.institution_account_id == sched.account_id,
+                InstitutionMember.user_id == sched.created_by_user_id,
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    role, staff_account_id, username = row
+    return audit.Acting(sched.account_id, sched.created_by_user_id, staff_account_id, username, role)
+
+
+async def _record_review(session: AsyncSession, draft: ScheduledStatus, user: User, action: str) -> None:
+    staff = await session.get(Account, user.account_id)
+    audit.record_by(
+        session,
+        draft.account_id,
+        user_id=user.id,
+        staff_account_id=user.account_id,
+        staff_username=staff.username if staff else "",
+        action=action,
+        object_type="scheduled_status",
+        object_id=draft.id,
+        author_user_id=str(draft.created_by_user_id) if draft.created_by_user_id else None,
+        text=audit.excerpt((draft.params or {}).get("text")),
+    )
 
 
 async def check_reviewer(session: AsyncSession, institution_id: int, user: User) -> InstitutionMember:
@@ -280,6 +333,7 @@ async def check_approve_draft(
     _not_author(draft, user)
     draft.approved_by_user_id = user.id
     draft.approved_at = utcnow()
+    await _record_review(session, draft, user, "draft.approve")
     if draft.scheduled_at is not None and draft.scheduled_at > utcnow():
         draft.state = "scheduled"
         await session.flush()
@@ -295,6 +349,7 @@ async def check_reject_draft(session: AsyncSession, draft: ScheduledStatus, user
     draft.state = "rejected"
     draft.approved_by_user_id = user.id
     draft.approved_at = utcnow()
+    await _record_review(session, draft, user, "draft.reject")
     await session.flush()
 
 

@@ -177,3 +177,46 @@ async def test_drafts__wrong_or_foreign_ids__404(client, ministry, make_user):
         datetime.now(UTC) + timedelta(hours=1)).isoformat()}, headers=bob.headers)).json()
     r = await client.post(f"{_drafts(ministry)}/{mine['id']}/approve", headers=ministry.owner.own)
     assert r.status_code == 404
+
+
+async def _audit(app: Any, institution_id: int) -> list[tuple[str, str]]:
+    from sqlalchemy import select
+
+    from chaupal.models import AuditEntry
+
+    async with app.state.sessions() as s:
+        rows = await s.execute(
+            select(AuditEntry.action, AuditEntry.staff_username)
+            .where(AuditEntry.institution_account_id == institution_id)
+            .order_by(AuditEntry.id)
+        )
+        return [tuple(r) for r in rows.all()]
+
+
+async def test_audit__draft_approval__names_author_for_the_post_and_reviewer_for_the_review(
+    app, client, ministry
+):
+    draft = (await client.post("/api/v1/statuses", data={"status": "relief"}, headers=ministry.editor.acting)).json()
+    r = await client.post(f"{_drafts(ministry)}/{draft['id']}/approve", headers=ministry.editor2.own)
+    assert r.status_code == 200, r.text
+    assert await _audit(app, ministry.id) == [
+        ("draft.create", "ed"),
+        ("draft.approve", "eve"),
+        ("status.create", "ed"),
+    ]
+
+
+async def test_audit__scheduled_post_published_by_the_runner__names_its_author(app, client, settings, make_user):
+    m = await _institution(app, make_user, require_approval=False)
+    when = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    r = await client.post(
+        "/api/v1/statuses", data={"status": "later", "scheduled_at": when}, headers=m.editor.acting
+    )
+    assert r.status_code == 200, r.text
+    past = utcnow() - timedelta(seconds=1)
+    async with app.state.sessions() as s:
+        await s.execute(update(ScheduledStatus).values(scheduled_at=past))
+        await s.execute(update(Job).values(run_at=past))
+        await s.commit()
+    assert await JobRunner(app.state.sessions, settings).run_until_idle() == 1
+    assert await _audit(app, m.id) == [("status.schedule", "ed"), ("status.create", "ed")]
