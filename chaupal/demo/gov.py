@@ -104,20 +104,20 @@ async def seed_government(
     root = await institution(
         ROOT_USERNAME, "Government of India (demo)", "The Union Government. Demo account.", joined
     )
-    profiles = [dict(account_id=root, category="government", parent_account_id=None)]
-    profiles.append(dict(account_id=by_key["pmo"], category="office", parent_account_id=root))
+    profiles = [{"account_id": root, "category": "government", "parent_account_id": None}]
+    profiles.append({"account_id": by_key["pmo"], "category": "office", "parent_account_id": root})
     for topic, *_ in cast.MINISTRIES:
         profiles.append(
-            dict(
-                account_id=by_key[topic],
-                category="ministry",
-                parent_account_id=root,
-                require_approval=topic == APPROVAL_TOPIC,
-            )
+            {
+                "account_id": by_key[topic],
+                "category": "ministry",
+                "parent_account_id": root,
+                "require_approval": topic == APPROVAL_TOPIC,
+            }
         )
     for topic, username, name in DEPARTMENTS:
         dept = await institution(username, name, f"Official account of the {name}.", joined)
-        profiles.append(dict(account_id=dept, category="department", parent_account_id=by_key[topic]))
+        profiles.append({"account_id": dept, "category": "department", "parent_account_id": by_key[topic]})
     for row in profiles:
         row.setdefault("require_approval", False)
         session.add(
@@ -279,17 +279,17 @@ async def _audit_history(
             acc, name = staff[uid]
             action = "status.reblog" if reblog_of else "status.reply" if reply_to else "status.create"
             rows.append(
-                dict(
-                    institution_account_id=account_id,
-                    staff_user_id=uid,
-                    staff_account_id=acc,
-                    staff_username=name,
-                    action=action,
-                    object_type="status",
-                    object_id=sid,
-                    detail={},
-                    created_at=at,
-                )
+                {
+                    "institution_account_id": account_id,
+                    "staff_user_id": uid,
+                    "staff_account_id": acc,
+                    "staff_username": name,
+                    "action": action,
+                    "object_type": "status",
+                    "object_id": sid,
+                    "detail": {},
+                    "created_at": at,
+                }
             )
     if rows:
         from chaupal.lib.ids import new_id
@@ -414,13 +414,13 @@ async def seed_plans(
         note_html="<p>Latest updates from the PM's office.</p>",
     )
     plans = [
-        ("pmo", "editor", 1, "The Prime Minister will address the nation on the Digital Public "
-         "Infrastructure mission tomorrow at 8 pm. Watch live here. #DigitalIndia"),
+        ("pmo", "editor", 1, ("The Prime Minister will address the nation on the Digital Public "
+         "Infrastructure mission tomorrow at 8 pm. Watch live here. #DigitalIndia")),
         ("pmo", "editor", 3, "प्रधानमंत्री कल किसान सम्मेलन को संबोधित करेंगे। #किसान"),
-        ("railways", "editor", 2, "New Vande Bharat services between Chennai and Bengaluru start "
-         "next week. Bookings open now. #Railways"),
-        ("health", "owner", 5, "Free health check-up camps in every district this weekend. "
-         "Find your nearest camp on the portal. #SwasthBharat"),
+        ("railways", "editor", 2, ("New Vande Bharat services between Chennai and Bengaluru start "
+         "next week. Bookings open now. #Railways")),
+        ("health", "owner", 5, ("Free health check-up camps in every district this weekend. "
+         "Find your nearest camp on the portal. #SwasthBharat")),
     ]
     made = {"scheduled": 0, "pending_approval": 0}
     for topic, role, days, text in plans:
