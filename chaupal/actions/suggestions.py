@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.models import Account, SuggestionDismissal
 
 
 async def do_dismiss_suggestion(session: AsyncSession, account: Account, target: Account) -> None:
-    """Remember that `account` dismissed `target` (idempotent)."""
+    """Remember that `account` dismissed `target` (idempotent, also against a concurrent twin)."""
     found = await session.scalar(
         select(SuggestionDismissal.id).where(
             SuggestionDismissal.account_id == account.id,
@@ -17,5 +18,8 @@ async def do_dismiss_suggestion(session: AsyncSession, account: Account, target:
         )
     )
     if found is None and account.id != target.id:
-        session.add(SuggestionDismissal(account_id=account.id, target_account_id=target.id))
-        await session.flush()
+        try:
+            async with session.begin_nested():
+                session.add(SuggestionDismissal(account_id=account.id, target_account_id=target.id))
+        except IntegrityError:
+            pass

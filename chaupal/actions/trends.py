@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.config import Settings
@@ -72,8 +73,15 @@ async def do_review_trend(
         select(TrendReview).where(TrendReview.kind == kind, TrendReview.item_id == item_id)
     )
     if review is None:
-        review = TrendReview(kind=kind, item_id=item_id, trendable=trendable)
-        session.add(review)
+        try:
+            async with session.begin_nested():  # a concurrent first review of the same item wins
+                review = TrendReview(kind=kind, item_id=item_id, trendable=trendable)
+                session.add(review)
+        except IntegrityError:
+            review = await session.scalar(
+                select(TrendReview).where(TrendReview.kind == kind, TrendReview.item_id == item_id)
+            )
+            assert review is not None
     review.trendable = trendable
     review.reviewed_by_account_id = reviewer_id
     review.reviewed_at = utcnow()
