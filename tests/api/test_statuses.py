@@ -198,7 +198,7 @@ BAD_BODIES = [
     ({"status": "hi", "in_reply_to_id": "abc"}, 404, "Record not found"),
     ({"status": "hi", "media_ids": ["1"]}, 404, "Record not found"),  # no such upload
     ({"status": "hi", "poll": {"options": ["a", "b"], "expires_in": 300}}, 422, "not supported"),
-    ({"status": "hi", "scheduled_at": "2099-01-01T00:00:00Z"}, 422, "not supported"),
+    ({"status": "hi", "scheduled_at": "next tuesday"}, 422, "not a valid datetime"),
     ({"status": "#" + "a" * 101}, 422, "Hashtag is too long"),
 ]
 
