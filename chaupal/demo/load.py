@@ -171,7 +171,7 @@ class _Loader:
 
         await self._government(result, people, admin_id, shared_hash, now)
         result.insights = await insights.seed_insights(
-            session, self.settings, now, self.commit, self.progress
+            session, self.settings, rng, now, self.commit, self.progress
         )
         return result
 
