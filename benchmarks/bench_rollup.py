@@ -177,14 +177,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         asyncio.run(migrations.upgrade(settings))
         conn, sqlite = bulkload.connect(url.replace("+aiosqlite", "").replace("+asyncpg", ""))
         console.print(f"[bold]{args.backend}[/bold]: generating {args.events:,} events for {args.accounts:,} accounts")
-        accounts = [(*a, "person") for a in bulkload.account_rows(args.accounts, now - timedelta(days=DAYS), sqlite, prefix="r")]
+        accounts = list(bulkload.account_rows(args.accounts, now - timedelta(days=DAYS), sqlite, prefix="r"))
         rows = generate(rng, args.events, [a[0] for a in accounts], now, sqlite)
         counts = {"statuses": len(rows["statuses"]), "favourites": len(rows["favourites"]), "follows": len(rows["follows"])}
         result["scale"]["rows"] = counts
         t0 = time.perf_counter()
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("bulk load", total=sum(counts.values()) + len(accounts))
-            for table, cols, data in (("accounts", (*bulkload.ACCOUNT_COLS, "kind"), accounts), ("statuses", STATUS_COLS, rows["statuses"]),
+            for table, cols, data in (("accounts", bulkload.ACCOUNT_COLS, accounts), ("statuses", STATUS_COLS, rows["statuses"]),
                                       ("favourites", FAV_COLS, rows["favourites"]), ("follows", bulkload.FOLLOW_COLS, rows["follows"])):
                 if sqlite or table != "statuses":
                     bulkload.insert(conn, sqlite, table, cols, data)

@@ -32,6 +32,7 @@ ACCOUNT_COLS = (
     "statuses_count",
     "created_at",
     "updated_at",
+    "kind",
 )
 STATUS_COLS = (
     "id",
@@ -109,6 +110,7 @@ def account_rows(
                 0,
                 _ts(at, sqlite),
                 _ts(at, sqlite),
+                "person",
             )
         )
     return rows

@@ -15,6 +15,7 @@ from chaupal.actions.follows import check_follow, do_unfollow
 from chaupal.api.deps import SessionDep, SettingsDep
 from chaupal.api.paging import apply_page, finish
 from chaupal.errors import ApiError
+from chaupal.insights.analytics.access import may_read_analytics
 from chaupal.models import Account, Block, Follow, Status
 from chaupal.render.accounts import render_account, render_relationships
 from chaupal.render.gov import render_account_detailed
@@ -75,6 +76,9 @@ async def profile(username: str, request: Request, session: SessionDep, settings
         "relationship": relationship,
         "statuses": statuses,
         "more_url": more_url(request, rows[-1].id) if len(rows) >= page.limit else None,
+        "insights": web_user is not None
+        and not is_partial(request)
+        and await may_read_analytics(session, web_user.user, account.id),
     }
     return render(request, "_statuses.html" if is_partial(request) else "profile.html", ctx)
 
