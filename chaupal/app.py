@@ -221,6 +221,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(LimitsMiddleware, settings=settings)
+    if settings.metrics_enabled:  # outermost: times 413s and 429s too
+        from chaupal.metrics import MetricsMiddleware
+
+        app.add_middleware(MetricsMiddleware)
 
     from chaupal.api.routes import include_routers
 

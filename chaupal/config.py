@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     jobs_batch_size: int = 10  # jobs claimed per poll (run concurrently on PostgreSQL)
     jobs_shutdown_grace_seconds: float = 5.0  # on stop, a job still running then is handed back
 
+    # Prometheus metrics (GET /metrics; docs/operations.md "Monitoring")
+    metrics_enabled: bool = True  # off: /metrics answers 404 and requests are not timed
+    metrics_token: str | None = None  # set: /metrics wants `Authorization: Bearer <token>`
+    metrics_queue_cache_seconds: float = 5.0  # the job-queue query runs at most this often per process
+
     # Scheduled statuses (Mastodon's limits)
     scheduled_status_min_lead_seconds: int = 300  # scheduled_at must be this far ahead
     max_scheduled_statuses: int = 300  # pending scheduled posts per account

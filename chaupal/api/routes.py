@@ -82,6 +82,9 @@ def include_routers(app: FastAPI) -> None:
 
     for module in (reactions, monitor_pages):  # the real-time reaction monitor (issue 5)
         app.include_router(module.router)
+    from chaupal.api import metrics
+
+    app.include_router(metrics.router)  # GET /metrics for Prometheus (issue 6)
 
 
 def iter_routes(app: FastAPI) -> list[tuple[str, str]]:

@@ -24,6 +24,7 @@ from chaupal.db import utcnow
 from chaupal.events import Hub, after_commit, discard_pending
 from chaupal.jobs.queue import backoff_seconds, enqueue, recurring_key
 from chaupal.jobs.registry import HANDLERS, RECURRING, JobFailed, load_handlers
+from chaupal.metrics import job_finished
 from chaupal.models import Job
 
 log = logging.getLogger("chaupal.jobs")
@@ -180,6 +181,8 @@ class JobRunner:
                 if not committed:
                     discard_pending(session)
                     await session.rollback()
+        if committed or error is not None:  # metrics: a reclaimed (discarded) run is not counted
+            job_finished(job.kind, committed and verdict[0], job.attempt < limit)
         if committed:
             await after_commit(session, self.hub)
         elif error is not None:

@@ -21,6 +21,7 @@ from chaupal.events import Event, hub_of
 from chaupal.feeds.sql import home_filter, home_timeline
 from chaupal.lib.ids import id_floor
 from chaupal.lib.paging import Page
+from chaupal.metrics import stream_connection
 from chaupal.models import Account, Follow, Status
 from chaupal.web.session import csrf_token, current_web_user, templates
 from chaupal.web.views import statuses_view
@@ -96,7 +97,7 @@ async def home_events(
     loop = asyncio.get_running_loop()
     settings = app.state.settings
     deadline = loop.time() + settings.stream_max_seconds
-    with hub_of(app.state).subscribe() as sub:
+    with hub_of(app.state).subscribe() as sub, stream_connection("web_sse"):
         yield "retry: 3000\n\n"
         if last_id is not None:
             async with app.state.read_sessions() as session:
