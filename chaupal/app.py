@@ -190,6 +190,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             redis = aioredis.from_url(settings.redis_url, decode_responses=True)
         app.state.redis = redis
         app.state.limiter = RateLimiter(redis, settings.redis_prefix)
+        bus = None
+        if redis is not None:  # events of every process reach this process's streams
+            from chaupal.events import hub_of
+            from chaupal.events.redis_bus import RedisBus
+
+            bus = RedisBus(redis, settings.redis_prefix, hub_of(app.state))
+            await bus.start()
+        app.state.event_bus = bus
         housekeeping = None
         if settings.media_cleanup_interval_seconds > 0:
             housekeeping = asyncio.create_task(_housekeeping(app, settings))
@@ -205,6 +213,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             from chaupal.insights.analytics.opens import flush_opens
 
             await flush_opens(app)  # status opens still counted in memory
+            from chaupal.api.mastodon.streaming import stop_streams
+
+            await stop_streams(app)
+            if bus is not None:
+                await bus.stop()
             if redis is not None:
                 await redis.aclose()
             await engine.dispose()

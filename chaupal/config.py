@@ -129,6 +129,10 @@ class Settings(BaseSettings):
     stream_keepalive_seconds: float = 15.0  # an SSE comment this often keeps proxies from closing it
     stream_max_seconds: float = 30 * 60.0  # then the stream ends and the client reconnects
     stream_subscriber_queue: int = 256  # events a slow subscriber may fall behind before it is dropped
+    # Mastodon streaming API (/api/v1/streaming): limits are per process
+    streaming_max_connections_per_user: int = 20  # open streams of one account (or one app token)
+    streaming_max_subscriptions: int = 50  # streams one WebSocket connection may subscribe to
+    streaming_auth_recheck_seconds: float = 5.0  # a revoked token or suspended account is cut off this fast
 
     # Government directory, coverage and leaderboards (issue 4)
     directory_activity_days: int = 30  # "statuses in the last N days" in the directory

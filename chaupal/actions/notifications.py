@@ -6,6 +6,7 @@ from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.db import utcnow
+from chaupal.events import publish_on_commit
 from chaupal.models import Block, Mute, Notification
 
 
@@ -39,6 +40,10 @@ async def do_notify(
     )
     session.add(notification)
     await session.flush()
+    publish_on_commit(  # the streaming API's `notification` event
+        session,
+        {"type": "notification.created", "notification_id": str(notification.id), "account_id": str(recipient_id)},
+    )
     return notification
 
 

@@ -293,6 +293,11 @@ async def check_edit_status(
             type="update",
             status_id=status.id,
         )
+    publish_on_commit(
+        session,
+        {"type": "status.updated", "status_id": str(status.id), "account_id": str(account.id),
+         "visibility": status.visibility},
+    )
     return status
 
 
@@ -311,6 +316,11 @@ async def do_delete_status(session: AsyncSession, status: Status) -> None:
 
 async def _remove(session: AsyncSession, status: Status) -> None:
     sid = status.id
+    publish_on_commit(
+        session,
+        {"type": "status.deleted", "status_id": str(sid), "account_id": str(status.account_id),
+         "visibility": status.visibility},
+    )
     if status.visibility in COUNTED:
         await bump(session, Account, status.account_id, statuses_count=-1)
     if status.reblog_of_id is not None:

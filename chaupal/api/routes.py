@@ -82,6 +82,9 @@ def include_routers(app: FastAPI) -> None:
 
     for module in (reactions, monitor_pages):  # the real-time reaction monitor (issue 5)
         app.include_router(module.router)
+    from chaupal.api.mastodon import streaming
+
+    app.include_router(streaming.router)  # Mastodon's streaming API: WebSocket and SSE (issue 6)
     from chaupal.api import metrics
 
     app.include_router(metrics.router)  # GET /metrics for Prometheus (issue 6)

@@ -31,10 +31,20 @@ def worker(
     async def run() -> int:
         engine = make_engine(settings)
         read_engine = engine.execution_options(readonly=True) if settings.is_sqlite else engine
+        hub = Hub(settings.stream_subscriber_queue)
+        bus = redis = None
+        if settings.redis_url:  # events of jobs (scheduled posts...) reach every server's streams
+            import redis.asyncio as aioredis
+
+            from chaupal.events.redis_bus import RedisBus
+
+            redis = aioredis.from_url(settings.redis_url, decode_responses=True)
+            bus = RedisBus(redis, settings.redis_prefix, hub)
+            await bus.start(listen=False)
         runner = JobRunner(
             make_sessionmaker(engine),
             settings,
-            hub=Hub(settings.stream_subscriber_queue),
+            hub=hub,
             read_sessions=make_sessionmaker(read_engine),
         )
         try:
@@ -49,6 +59,10 @@ def worker(
             await runner.run_forever(stop)
             return 0
         finally:
+            if bus is not None:
+                await bus.stop()  # publishes what is still queued first
+            if redis is not None:
+                await redis.aclose()
             await engine.dispose()
 
     ran = asyncio.run(run())

@@ -48,6 +48,9 @@ class Hub:
     def __init__(self, queue_size: int = SUBSCRIBER_QUEUE_SIZE) -> None:
         self._subscribers: set[Subscription] = set()
         self.queue_size = queue_size
+        # Set by a cross-process bus (chaupal/events/redis_bus.py): `publish` hands events to
+        # it, and the bus's one subscription per process calls `deliver` for every process.
+        self.forward: Callable[[Event], None] | None = None
 
     def subscribe(self) -> Subscription:
         sub = Subscription(self, self.queue_size)
@@ -59,6 +62,13 @@ class Hub:
         return len(self._subscribers)
 
     def publish(self, event: Event) -> None:
+        if self.forward is not None:
+            self.forward(event)
+        else:
+            self.deliver(event)
+
+    def deliver(self, event: Event) -> None:
+        """Hand `event` to this process's subscribers (never blocks)."""
         for sub in list(self._subscribers):
             try:
                 sub.queue.put_nowait(event)

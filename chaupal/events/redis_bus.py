@@ -1,0 +1,91 @@
+"""Cross-process events: with Redis configured, the hub's `publish` goes to one Redis pub/sub
+channel (`<redis_prefix>events`) and one subscription per process hands every event to the
+local hub, so a post committed by any `serve` or `worker` process reaches every stream."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any
+
+from chaupal.events import Event, Hub
+
+log = logging.getLogger(__name__)
+
+OUTBOX_SIZE = 10_000  # events waiting to be published before new ones are dropped (logged)
+
+
+class RedisBus:
+    """Attach to `hub` with `await start()`; `listen=False` publishes only (a worker)."""
+
+    def __init__(self, redis: Any, prefix: str, hub: Hub) -> None:
+        self.redis = redis
+        self.channel = f"{prefix}events"
+        self.hub = hub
+        self._outbox: asyncio.Queue[Event] = asyncio.Queue(OUTBOX_SIZE)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._pubsub: Any = None
+
+    async def start(self, *, listen: bool = True) -> None:
+        if listen:
+            self._pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            await self._pubsub.subscribe(self.channel)  # subscribed before the first publish
+            self._tasks.append(asyncio.create_task(self._listen()))
+        self._tasks.append(asyncio.create_task(self._publish_loop()))
+        self.hub.forward = self._send
+
+    def _send(self, event: Event) -> None:
+        try:
+            self._outbox.put_nowait(event)
+        except asyncio.QueueFull:
+            log.error("redis event outbox full: event dropped (%s)", event.get("type"))
+
+    async def _publish_loop(self) -> None:
+        while True:
+            event = await self._outbox.get()
+            try:
+                await self.redis.publish(self.channel, json.dumps(event))
+            except Exception:
+                # Redis is down: this process's own streams still get the event.
+                log.exception("redis publish failed; delivering locally only")
+                self.hub.deliver(event)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                message = await self._pubsub.get_message(timeout=1.0)
+            except Exception:
+                log.exception("redis subscription failed; retrying")
+                await asyncio.sleep(1.0)
+                with contextlib.suppress(Exception):
+                    await self._pubsub.subscribe(self.channel)
+                continue
+            if message is None or message.get("type") != "message":
+                continue
+            try:
+                event = json.loads(message["data"])
+            except (TypeError, ValueError):
+                continue
+            if isinstance(event, dict):
+                self.hub.deliver(event)
+
+    async def flush(self, timeout: float = 5.0) -> None:
+        """Wait until queued events are published (shutdown, tests)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not self._outbox.empty() and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        await self.flush(1.0)
+        self.hub.forward = None
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._pubsub is not None:
+            with contextlib.suppress(Exception):
+                await self._pubsub.aclose()
