@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from chaupal.cli import admin, demo, gov, importers, insights, media, serve, worker
+from chaupal.cli import admin, backup, demo, gov, importers, insights, media, serve, worker
 
 app = typer.Typer(
     name="chaupal",
@@ -16,6 +16,8 @@ app.command("serve")(serve.serve)
 app.command("migrate")(serve.migrate)
 app.command("demo")(demo.demo)
 app.command("demo-code")(demo.demo_code)
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
 app.add_typer(admin.app, name="admin")
 app.add_typer(media.app, name="media")
 app.add_typer(insights.app, name="insights")
