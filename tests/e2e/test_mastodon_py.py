@@ -9,10 +9,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import time
 import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -648,3 +650,42 @@ def test_media__attached_to_a_status(followed: World) -> None:
     assert seen.media_attachments[0].description == "Orange"
     image = httpx.get(seen.media_attachments[0].url)
     assert image.status_code == 200 and image.headers["content-type"].startswith("image/")
+
+
+# --- streaming ----------------------------------------------------------------------------------
+
+
+def test_stream_user__follower_receives_update_and_notification_after_commit(followed: World) -> None:
+    """Mastodon.py's `stream_user` (SSE at /api/v1/streaming/user, found through the instance's
+    `urls.streaming_api`) delivers the followed account's new post, and a mention notification."""
+    import threading
+
+    from mastodon import StreamListener
+
+    got: dict[str, list[Any]] = {"update": [], "notification": []}
+    arrived = threading.Event()
+    word = unique("streamed")
+
+    class Listener(StreamListener):
+        def on_update(self, status: Any) -> None:
+            got["update"].append(status)
+            if got["notification"]:
+                arrived.set()
+
+        def on_notification(self, notification: Any) -> None:
+            got["notification"].append(notification)
+            if got["update"]:
+                arrived.set()
+
+    handle = followed.bob.stream_user(Listener(), run_async=True, reconnect_async=False)
+    try:
+        deadline = time.monotonic() + 10
+        while not handle.is_receiving() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert handle.is_receiving()
+        followed.alice.status_post(f"{word} for @bob")
+        assert arrived.wait(20), got
+    finally:
+        handle.close()
+    assert any(word in s.content for s in got["update"])
+    assert any(n.type == "mention" and word in n.status.content for n in got["notification"])
