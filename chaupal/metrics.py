@@ -93,6 +93,21 @@ def render_process_metrics() -> bytes:
     return generate_latest(REGISTRY)
 
 
+def serve_worker_metrics(port: int, host: str = "127.0.0.1") -> Any:
+    """`chaupal worker --metrics-port`: this process's metrics (or, in multi-process mode, all
+    of this host's) on a small HTTP server thread. Returns the server (tests shut it down)."""
+    from prometheus_client import start_http_server
+
+    registry = REGISTRY
+    if multiprocess_dir():
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    server, _thread = start_http_server(port, host, registry=registry)
+    return server
+
+
 def route_template(scope: dict[str, Any]) -> str:
     """The matched route's path template (`/api/v1/statuses/{id}`), set by Starlette's router."""
     route = scope.get("route")
@@ -141,5 +156,6 @@ __all__ = [
     "fanout_delivered",
     "job_finished",
     "render_process_metrics",
+    "serve_worker_metrics",
     "stream_connection",
 ]

@@ -21,12 +21,20 @@ console = Console()
 
 def worker(
     once: bool = typer.Option(False, "--once", help="Run the jobs due now, then exit (cron, tests)."),
+    metrics_port: int = typer.Option(
+        0, "--metrics-port", min=0, max=65535, help="Serve Prometheus /metrics (jobs, fan-out); 0: off."
+    ),
+    metrics_host: str = typer.Option("127.0.0.1", "--metrics-host", help="Address for --metrics-port."),
 ) -> None:
     """Run due background jobs until stopped (SIGINT/SIGTERM finish the running batch first)."""
     from chaupal.events import Hub
     from chaupal.jobs import JobRunner
 
     settings = Settings()
+    if metrics_port:
+        from chaupal.metrics import serve_worker_metrics
+
+        serve_worker_metrics(metrics_port, metrics_host)
 
     async def run() -> int:
         engine = make_engine(settings)

@@ -166,3 +166,24 @@ def test_metrics__settings_defaults():
     s = Settings()
     assert s.metrics_enabled is True and s.metrics_token is None
     assert s.metrics_queue_cache_seconds == 5.0
+
+
+def test_worker_metrics_server__serves_job_counters():
+    import socket
+    import urllib.request
+
+    from chaupal.metrics import job_finished, serve_worker_metrics
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = serve_worker_metrics(port)
+    try:
+        job_finished("metrics_test_worker", "done", False)
+        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        assert (
+            value(body, "chaupal_jobs_run_total", kind="metrics_test_worker", outcome="done") == 1
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
