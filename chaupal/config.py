@@ -115,6 +115,13 @@ class Settings(BaseSettings):
     jobs_batch_size: int = 10  # jobs claimed per poll (run concurrently on PostgreSQL)
     jobs_shutdown_grace_seconds: float = 5.0  # on stop, a job still running then is handed back
 
+    # Home feeds (chaupal/feeds): SQL by default; Redis sorted sets fed by fan-out jobs
+    feed_backend: Literal["sql", "redis"] = "sql"  # "redis" needs redis_url (without it: SQL)
+    feed_max_entries: int = 800  # newest entries kept per Redis feed; older pages come from SQL
+    feed_fanout_batch: int = 1000  # followers per batch (one pipelined Redis round trip each)
+    feed_fanout_threshold: int = 50_000  # authors with more followers are merged at read time
+    feed_inactive_days: int = 30  # users idle this long get no fan-out; feed rebuilt on return
+
     # Prometheus metrics (GET /metrics; docs/operations.md "Monitoring")
     metrics_enabled: bool = True  # off: /metrics answers 404 and requests are not timed
     metrics_token: str | None = None  # set: /metrics wants `Authorization: Bearer <token>`

@@ -91,14 +91,25 @@ def make_engine(settings: Settings) -> AsyncEngine:
             else:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
+        engine.sync_engine.chaupal_settings = settings  # type: ignore[attr-defined]
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=settings.db_echo,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=True,
     )
+    # Actions that take no settings read them here (session_settings), e.g. to queue feed jobs.
+    engine.sync_engine.chaupal_settings = settings  # type: ignore[attr-defined]
+    return engine
+
+
+def session_settings(session: AsyncSession) -> Settings | None:
+    """The settings the session's engine was made from (None for engines made elsewhere)."""
+    bind = session.bind
+    engine = getattr(bind, "sync_engine", None)
+    return getattr(engine, "chaupal_settings", None)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -20,6 +20,7 @@ from chaupal.config import Settings
 from chaupal.db import utcnow
 from chaupal.errors import ApiError, forbidden, unprocessable
 from chaupal.events import publish_on_commit
+from chaupal.feeds.fanout import queue_fanout
 from chaupal.lib.ids import new_id
 from chaupal.models import Account, Block, Bookmark, Favourite, Status, StatusPin
 
@@ -110,6 +111,7 @@ async def check_reblog(
             status_id=original.id,
         )
         audit.record(session, account.id, "reblog.create", "status", original.id)
+        await queue_fanout(session, settings, reblog)
         publish_on_commit(  # home streams (not status.created: a reblog is no new post)
             session,
             {"type": "status.reblogged", "status_id": str(reblog.id), "account_id": str(account.id),

@@ -27,6 +27,7 @@ from chaupal.config import Settings
 from chaupal.db import utcnow
 from chaupal.errors import ApiError, not_found
 from chaupal.events import publish_on_commit
+from chaupal.feeds.fanout import queue_fanout, queue_feed_delete
 from chaupal.insights.monitor import do_label_status
 from chaupal.lib.ids import new_id
 from chaupal.lib.text import render_html
@@ -174,6 +175,7 @@ async def check_create_status(
         **({"in_reply_to_id": str(parent.id)} if parent is not None else {}),
     )
     await do_label_status(session, status)  # sentiment for the reaction monitor
+    await queue_fanout(session, settings, status)  # Redis home feeds (no-op on the SQL backend)
     publish_on_commit(
         session,
         {"type": "status.created", "status_id": str(sid), "account_id": str(author.id),
@@ -309,6 +311,7 @@ async def do_delete_status(session: AsyncSession, status: Status) -> None:
         audit.record(session, status.account_id, "status.delete", "status", status.id,
                      text=audit.excerpt(status.text))
     reblogs = (await session.scalars(select(Status).where(Status.reblog_of_id == status.id))).all()
+    await queue_feed_delete(session, [*reblogs, status])
     for reblog in reblogs:
         await _remove(session, reblog)
     await _remove(session, status)

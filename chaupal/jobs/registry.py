@@ -25,6 +25,7 @@ HANDLER_MODULES: list[str] = [
     "chaupal.gov.snapshot_job",
     "chaupal.insights.trends.job",
     "chaupal.insights.analytics.job",
+    "chaupal.feeds.fanout",
 ]
 
 

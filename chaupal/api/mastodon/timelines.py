@@ -16,6 +16,8 @@ from chaupal.api.paging import apply_page, finish, page_from, set_link
 from chaupal.api.params import parse
 from chaupal.config import Settings
 from chaupal.errors import not_found
+from chaupal.feeds.redis_feed import redis_home_timeline
+from chaupal.feeds.redis_store import redis_feeds_on
 from chaupal.feeds.sql import home_timeline
 from chaupal.lib.ids import id_floor
 from chaupal.lib.text import tag_key as text_tag_key
@@ -94,7 +96,11 @@ async def home(
 ) -> list[dict[str, Any]]:
     page = page_from(request, settings.page_statuses_default, settings.page_statuses_max)
     assert auth.account is not None
-    rows = await home_timeline(session, auth.account, page)
+    redis = getattr(request.app.state, "redis", None)
+    if redis is not None and redis_feeds_on(settings):
+        rows = await redis_home_timeline(session, redis, settings, auth.account, page)
+    else:
+        rows = await home_timeline(session, auth.account, page)
     return await _respond(request, response, session, settings, rows, auth.account.id)
 
 

@@ -1,0 +1,79 @@
+"""The Redis side of home feeds: key names, the client for jobs, and the capped sorted set.
+
+A feed is a sorted set of status IDs (member = the ID, score = the ID as a double) plus the
+sentinel member "!" whose score is the *horizon*: entries at or below it may have been
+trimmed, so that part of the timeline is read from SQL. A feed without its sentinel does not
+exist as far as readers are concerned (it is rebuilt from SQL).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from chaupal.config import Settings
+
+SENTINEL = "!"  # sorts before every digit, so it stays at rank 0 among equal scores
+
+# KEYS[1] feed; ARGV[1] status ID, ARGV[2] cap. Adds the ID to an existing feed above its
+# horizon, trims to `cap` entries and moves the horizon up to the oldest kept score.
+ADD_SCRIPT = """
+local h = redis.call('ZSCORE', KEYS[1], '!')
+if not h then return 0 end
+if tonumber(ARGV[1]) <= tonumber(h) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[1])
+local n = redis.call('ZCARD', KEYS[1]) - 1
+local cap = tonumber(ARGV[2])
+if n > cap then
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 1, n - cap)
+  local first = redis.call('ZRANGE', KEYS[1], 1, 1, 'WITHSCORES')
+  redis.call('ZADD', KEYS[1], first[2], '!')
+end
+return 1
+"""
+
+
+def feed_key(settings: Settings, account_id: int) -> str:
+    return f"{settings.redis_prefix}feed:{account_id}"
+
+
+def meta_key(settings: Settings, account_id: int) -> str:
+    """The follow-set version the feed was built for (a rebuild happens when it changes)."""
+    return f"{settings.redis_prefix}feedv:{account_id}"
+
+
+def ttl_seconds(settings: Settings) -> int:
+    return max(1, settings.feed_inactive_days) * 86_400
+
+
+def redis_feeds_on(settings: Settings) -> bool:
+    return settings.feed_backend == "redis" and bool(settings.redis_url)
+
+
+@contextlib.asynccontextmanager
+async def redis_client(settings: Settings) -> AsyncIterator[Any]:
+    """A short-lived client for one job (clients are bound to their event loop)."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(settings.redis_url or "", decode_responses=True)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+def exact_floor(horizon: float) -> int:
+    """The largest integer ID whose double is <= `horizon`: IDs above it are all in the feed."""
+    if horizon <= 0:
+        return 0
+    t = int(horizon)
+    while float(t + 1) <= horizon:
+        t += 1
+    while t > 0 and float(t) > horizon:
+        t -= 1
+    return t
+
+
+def parse_ids(members: list[Any]) -> list[int]:
+    return [int(m) for m in members if m != SENTINEL]

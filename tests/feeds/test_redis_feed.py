@@ -1,0 +1,201 @@
+"""The Redis home-feed backend (issue 6): same pages as the SQL backend in a random world with
+reblogs, deletes, blocks, mutes, unfollows and an account above the fan-out threshold; a worker
+killed mid-fan-out; Redis flushed; inactive followers skipped and rebuilt on return."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import select, update
+
+from chaupal.actions.follows import check_block, check_mute, do_unfollow
+from chaupal.actions.statuses import do_delete_status
+from chaupal.config import Settings
+from chaupal.db import utcnow
+from chaupal.feeds.fanout import deliver
+from chaupal.feeds.redis_feed import redis_home_timeline
+from chaupal.feeds.redis_store import feed_key, redis_feeds_on
+from chaupal.feeds.sql import home_timeline
+from chaupal.lib.paging import Page
+from chaupal.models import Account, Job, Status, User
+from tests.feeds import factories as f
+from tests.feeds.redis_world import (
+    build_world,
+    compare,
+    more_posts,
+    post,
+    recount_followers,
+    redis_settings,
+    runner,
+)
+
+
+@pytest.fixture
+async def settings(settings: Settings, redis_url: str) -> Settings:  # the Redis backend on
+    return redis_settings(settings, redis_url)
+
+
+def test_feed_settings__defaults_and_validation() -> None:
+    s = Settings()
+    assert (s.feed_backend, s.feed_max_entries, s.feed_fanout_batch) == ("sql", 800, 1000)
+    assert s.feed_fanout_threshold == 50_000 and s.feed_inactive_days == 30
+    assert not redis_feeds_on(s)
+    assert not redis_feeds_on(Settings(feed_backend="redis"))  # no redis_url: stays on SQL
+    assert redis_feeds_on(Settings(feed_backend="redis", redis_url="redis://127.0.0.1:6379/0"))
+    with pytest.raises(ValidationError):
+        Settings(feed_backend="mongo")
+
+
+async def _active(session, account_ids, days_ago=0):
+    await session.execute(
+        update(User).where(User.account_id.in_(account_ids)).values(last_sign_in_at=utcnow() - timedelta(days=days_ago))
+    )
+
+
+async def test_redis_and_sql__same_pages_in_a_random_world(app, session, settings, make_user):
+    rng = random.Random(6)
+    users = [(await make_user(f"u{i}")).account_id for i in range(12)]
+    big, redis = users[0], app.state.redis
+    await _active(session, users)
+    posts = await build_world(session, settings, users, big, rng)
+    await session.commit()
+    assert (await session.get(Account, big)).followers_count > settings.feed_fanout_threshold
+    for u in users[::2]:  # these feeds exist before the next posts: they get fanned out
+        await compare(session, redis, settings, u, 7)
+    posts += await more_posts(session, settings, users, rng, 60)
+    await session.commit()
+    await runner(app, settings).run_until_idle()
+
+    for s in rng.sample(posts, 12):  # deletes (with their reblogs) through the action
+        if await session.get(Status, s.id) is not None:
+            await do_delete_status(session, s)
+    acc = {u: await session.get(Account, u) for u in users}
+    await check_block(session, acc[users[1]], acc[users[2]])
+    await check_block(session, acc[users[3]], acc[big])
+    await check_mute(session, acc[users[4]], acc[users[5]])
+    await do_unfollow(session, acc[users[6]], acc[big])
+    for t in users[7:10]:
+        await do_unfollow(session, acc[users[10]], acc[t])
+    await recount_followers(session)
+    await session.commit()
+    await runner(app, settings).run_until_idle()
+    assert not (await session.scalars(select(Job).where(Job.state == "failed"))).all()
+    seen = 0
+    for u in users:
+        seen += await compare(session, redis, settings, u, 4)
+    for u in users[:3]:
+        seen += await compare(session, redis, settings, u, 20)
+    assert seen > 100  # the world is not empty
+    horizons = [await redis.zscore(feed_key(settings, u), "!") for u in users]
+    assert any(h and h > 0 for h in horizons)  # some feeds were trimmed: deep pages came from SQL
+
+
+async def test_worker_killed_mid_fanout__reclaimed_without_duplicates(app, session, settings, make_user):
+    author = await make_user("author")
+    fans = [(await make_user(f"fan{i}")).account_id for i in range(6)]  # at the threshold: fanned out
+    await _active(session, [author.account_id, *fans])
+    for fan in fans:
+        await f.follow(session, fan, author.account_id)
+    await recount_followers(session)
+    await session.commit()
+    redis = app.state.redis
+    for fan in fans:  # each fan has a feed (built by reading)
+        await redis_home_timeline(session, redis, settings, await session.get(Account, fan), Page())
+    status = await post(session, settings, author.account_id)
+    await session.commit()
+
+    [claimed] = await runner(app, settings).claim()
+    assert claimed.kind == "fanout"
+    async with app.state.sessions() as s2:  # the worker gets through one batch of 3, then dies
+        handled = await deliver(s2, settings, redis, status.id, author.account_id, max_batches=1)
+    assert handled == 3
+    delivered = [fan for fan in fans if await redis.zscore(feed_key(settings, fan), str(status.id))]
+    assert len(delivered) == 3
+    await session.execute(  # its lease runs out
+        update(Job).where(Job.id == claimed.id).values(locked_until=utcnow() - timedelta(seconds=1))
+    )
+    await session.commit()
+
+    assert await runner(app, settings).run_until_idle() == 1
+    job = await session.scalar(select(Job).where(Job.id == claimed.id).execution_options(populate_existing=True))
+    assert (job.state, job.attempts) == ("done", 2)
+    for fan in fans:
+        members = await redis.zrange(feed_key(settings, fan), 0, -1)
+        assert members.count(str(status.id)) == 1
+        page = await redis_home_timeline(session, redis, settings, await session.get(Account, fan), Page())
+        assert [s.id for s in page] == [status.id]
+
+
+async def test_redis_flushed__feeds_rebuilt_from_sql(app, session, settings, make_user):
+    rng = random.Random(7)
+    users = [(await make_user(f"v{i}")).account_id for i in range(8)]
+    await _active(session, users)
+    await build_world(session, settings, users, users[0], rng)
+    await session.commit()
+    await runner(app, settings).run_until_idle()
+    redis = app.state.redis
+    before = [await compare(session, redis, settings, u, 6) for u in users]
+    keys = [k async for k in redis.scan_iter(f"{settings.redis_prefix}feed*")]
+    assert keys
+    await redis.delete(*keys)  # Redis lost everything
+    after = [await compare(session, redis, settings, u, 6) for u in users]
+    assert before == after
+    assert await redis.exists(feed_key(settings, users[1]))
+
+
+async def test_inactive_follower__skipped_then_rebuilt_on_return(app, session, settings, make_user):
+    author, active, idle = [(await make_user(n)).account_id for n in ("writer", "reader", "sleeper")]
+    await _active(session, [author, active])
+    await _active(session, [idle], days_ago=settings.feed_inactive_days + 5)
+    for fan in (active, idle):
+        await f.follow(session, fan, author)
+    await recount_followers(session)
+    await session.commit()
+    redis = app.state.redis
+    for fan in (active, idle):
+        await redis_home_timeline(session, redis, settings, await session.get(Account, fan), Page())
+    status = await post(session, settings, author)
+    await session.commit()
+    await runner(app, settings).run_until_idle()
+    assert await redis.zscore(feed_key(settings, active), str(status.id)) is not None
+    assert not await redis.exists(feed_key(settings, idle))  # no fan-out; its stale feed dropped
+    viewer = await session.get(Account, idle)  # the sleeper returns
+    assert [s.id for s in await redis_home_timeline(session, redis, settings, viewer, Page())] == [status.id]
+    assert await redis.zscore(feed_key(settings, idle), str(status.id)) is not None
+
+
+async def test_deleted_status__removed_from_feeds_by_job(app, session, settings, make_user):
+    author, fan = [(await make_user(n)).account_id for n in ("poster", "fan")]
+    await _active(session, [author, fan])
+    await f.follow(session, fan, author)
+    await recount_followers(session)
+    await session.commit()
+    redis = app.state.redis
+    await redis_home_timeline(session, redis, settings, await session.get(Account, fan), Page())
+    status = await post(session, settings, author)
+    await session.commit()
+    await runner(app, settings).run_until_idle()
+    assert await redis.zscore(feed_key(settings, fan), str(status.id)) is not None
+    await do_delete_status(session, status)
+    await session.commit()
+    await runner(app, settings).run_until_idle()
+    for account in (author, fan):
+        assert await redis.zscore(feed_key(settings, account), str(status.id)) is None
+
+
+async def test_home_api__redis_backend_serves_the_route(app, client, session, settings, make_user):
+    me, bob = await make_user("me"), await make_user("bob")
+    await f.follow(session, me.account_id, bob.account_id)
+    await session.commit()
+    await f.post(client, bob, "from bob")
+    await f.post(client, me, "from me")
+    await runner(app, settings).run_until_idle()
+    r = await client.get("/api/v1/timelines/home", headers=me.headers)
+    assert r.status_code == 200
+    viewer = await session.get(Account, me.account_id)
+    expected = [str(s.id) for s in await home_timeline(session, viewer, Page())]
+    assert [s["id"] for s in r.json()] == expected and len(expected) == 2
+    assert await app.state.redis.exists(feed_key(settings, me.account_id))
