@@ -42,7 +42,7 @@ FANOUT_DELIVERIES = Counter(
 )
 STREAM_CONNECTIONS = Gauge(
     "chaupal_stream_connections",
-    "Open streaming connections, by transport (web_sse, sse, websocket).",
+    "Open streaming connections: web_sse (web live timeline), mastodon (streaming API).",
     ["transport"],
     multiprocess_mode="livesum",  # the sum over live worker processes
 )

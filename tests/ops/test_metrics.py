@@ -3,6 +3,7 @@ stream gauge, fan-out counter, and its access control (metrics_enabled, metrics_
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 from typing import Any
@@ -187,3 +188,20 @@ def test_worker_metrics_server__serves_job_counters():
     finally:
         server.shutdown()
         server.server_close()
+
+
+async def test_metrics__mastodon_stream_connection__counted_while_open(app, client, make_user):
+    from tests.streaming.util import SSE
+
+    bob = await make_user("bob")
+    gauge = STREAM_CONNECTIONS.labels("mastodon")
+    start = gauge._value.get()
+    async with SSE(app, "/api/v1/streaming/user", bob.headers) as sse:
+        sse._buffer += (await sse.chunks.get()).decode()  # the opening comment: connected
+        body = (await client.get("/metrics")).text
+        assert value(body, "chaupal_stream_connections", transport="mastodon") == start + 1
+    for _ in range(100):  # the server side notices the close
+        if gauge._value.get() == start:
+            break
+        await asyncio.sleep(0.02)
+    assert gauge._value.get() == start

@@ -15,6 +15,7 @@ from sqlalchemy import exists, or_, select
 
 from chaupal.db import utcnow
 from chaupal.events import Event, Subscription, hub_of
+from chaupal.metrics import STREAM_CONNECTIONS
 from chaupal.models import Account, Block, Follow, Mute, Notification, Status, StatusTag, Tag
 from chaupal.render.notifications import render_notifications
 from chaupal.render.statuses import render_status
@@ -71,11 +72,15 @@ class Fanout:
         return sum(1 for c in self.conns if c.limit_key == limit_key)
 
     def add(self, conn: Conn) -> None:
+        if conn not in self.conns:
+            STREAM_CONNECTIONS.labels("mastodon").inc()  # Prometheus: WebSocket and SSE together
         self.conns.add(conn)
         if self.task is None or self.task.done():  # subscribed now: no event slips past
             self.task = asyncio.create_task(self.run(hub_of(self.app.state).subscribe()))
 
     def remove(self, conn: Conn) -> None:
+        if conn in self.conns:
+            STREAM_CONNECTIONS.labels("mastodon").dec()
         self.conns.discard(conn)
 
     async def stop(self) -> None:
