@@ -114,12 +114,13 @@ async def deliver(
         only = list((await session.scalars(select(Mention.account_id).where(Mention.status_id == status_id))).all())
     handled = batches = 0
     async for rows in follower_batches(session, settings, author_id, only):
-        async with redis.pipeline(transaction=False) as pipe:
-            for follower_id, active in rows:
-                if active:
-                    await add(keys=[feed_key(settings, follower_id)], args=[status_id, cap], client=pipe)
-                else:
-                    pipe.unlink(feed_key(settings, follower_id), meta_key(settings, follower_id))
+        live = [feed_key(settings, f) for f, active in rows if active]
+        idle = [k for f, active in rows if not active for k in (feed_key(settings, f), meta_key(settings, f))]
+        async with redis.pipeline(transaction=False) as pipe:  # one round trip per batch
+            if live:
+                await add(keys=live, args=[status_id, cap], client=pipe)
+            if idle:
+                pipe.unlink(*idle)
             await pipe.execute()
         handled += len(rows)
         batches += 1

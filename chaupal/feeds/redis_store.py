@@ -16,21 +16,29 @@ from chaupal.config import Settings
 
 SENTINEL = "!"  # sorts before every digit, so it stays at rank 0 among equal scores
 
-# KEYS[1] feed; ARGV[1] status ID, ARGV[2] cap. Adds the ID to an existing feed above its
-# horizon, trims to `cap` entries and moves the horizon up to the oldest kept score.
+# KEYS: feeds; ARGV[1] status ID, ARGV[2] cap. Adds the ID to each existing feed above its
+# horizon, trims it to `cap` entries and moves the horizon up to the oldest kept score; returns
+# how many feeds got it. One call per batch of followers: Python packs one command, not 1,000.
+# (On Redis Cluster a batch must share a hash slot: group keys by slot first.)
 ADD_SCRIPT = """
-local h = redis.call('ZSCORE', KEYS[1], '!')
-if not h then return 0 end
-if tonumber(ARGV[1]) <= tonumber(h) then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[1])
-local n = redis.call('ZCARD', KEYS[1]) - 1
+local id = ARGV[1]
+local score = tonumber(id)
 local cap = tonumber(ARGV[2])
-if n > cap then
-  redis.call('ZREMRANGEBYRANK', KEYS[1], 1, n - cap)
-  local first = redis.call('ZRANGE', KEYS[1], 1, 1, 'WITHSCORES')
-  redis.call('ZADD', KEYS[1], first[2], '!')
+local added = 0
+for _, key in ipairs(KEYS) do
+  local h = redis.call('ZSCORE', key, '!')
+  if h and score > tonumber(h) then
+    redis.call('ZADD', key, id, id)
+    local n = redis.call('ZCARD', key) - 1
+    if n > cap then
+      redis.call('ZREMRANGEBYRANK', key, 1, n - cap)
+      local first = redis.call('ZRANGE', key, 1, 1, 'WITHSCORES')
+      redis.call('ZADD', key, first[2], '!')
+    end
+    added = added + 1
+  end
 end
-return 1
+return added
 """
 
 
