@@ -9,7 +9,7 @@ local Redis under a unique key prefix (both removed afterwards):
    of a post (transaction + its fanout job, which only touches the author's own feed) and the
    time from commit until a follower's home timeline (Redis backend) returns it.
 
-    .venv/bin/python benchmarks/bench_fanout.py [--backend postgres|sqlite] [--followers 10000,50000] [--repeat 5]
+    .venv/bin/python benchmarks/bench_fanout.py [--backend postgres|sqlite] [--followers 10000,50000] [--repeat 5] [--batch 1000]
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
-from sqlalchemy import insert, update  # noqa: E402
+from sqlalchemy import insert, text, update  # noqa: E402
 
 from benchmarks.bench_core import PG_ADMIN_URL, machine, pg_admin  # noqa: E402
 from chaupal import migrations  # noqa: E402
@@ -66,6 +66,9 @@ async def seed(sessions: Any, n: int) -> tuple[int, list[int]]:
             )
             await s.execute(insert(Follow), [{"account_id": a, "target_account_id": author} for a in chunk])
         await s.commit()
+    async with sessions() as s:  # planner statistics, as a live database has them
+        await s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        await s.execute(text("ANALYZE"))
     return author, followers
 
 
@@ -178,6 +181,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--followers", default="10000,50000", type=lambda v: [int(x) for x in v.split(",")])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=1000, help="feed_fanout_batch")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="chaupal-bench-fanout-"))
     dbname = None
@@ -190,6 +194,7 @@ def main() -> None:
     settings = Settings(
         data_dir=tmp, database_url=url, redis_url=REDIS_URL, feed_backend="redis",
         redis_prefix=f"chaupal-bench-{uuid.uuid4().hex[:10]}:", jobs_in_process=False,
+        feed_fanout_batch=args.batch,
     )
     load_before = os.getloadavg()[0]
     try:

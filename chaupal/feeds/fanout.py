@@ -8,6 +8,7 @@ nothing.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from chaupal.feeds.redis_store import (
     redis_feeds_on,
 )
 from chaupal.jobs import enqueue, job_handler
+from chaupal.metrics import fanout_delivered
 from chaupal.models import AccessToken, Account, Follow, Mention, Status, User
 
 
@@ -69,20 +71,20 @@ async def follower_batches(
     keyset order; `only` restricts them (a direct post reaches only those it mentions)."""
     after = 0
     active = active_clause(settings)
-    while True:
+    while True:  # keyset over ix_follows_target (target_account_id, id)
         stmt = (
-            select(Follow.account_id, active.label("active"))
+            select(Follow.id, Follow.account_id, active.label("active"))
             .join(Account, Account.id == Follow.account_id)
-            .where(Follow.target_account_id == author_id, Follow.account_id > after, Account.domain == "")
-            .order_by(Follow.account_id)
+            .where(Follow.target_account_id == author_id, Follow.id > after, Account.domain == "")
+            .order_by(Follow.id)
             .limit(settings.feed_fanout_batch)
         )
         if only is not None:
             stmt = stmt.where(Follow.account_id.in_(only))
-        rows = [(r[0], bool(r[1])) for r in (await session.execute(stmt)).all()]
+        rows = (await session.execute(stmt)).all()
         if not rows:
             return
-        yield rows
+        yield [(r[1], bool(r[2])) for r in rows]
         after = rows[-1][0]
         if len(rows) < settings.feed_fanout_batch:
             return
@@ -105,15 +107,14 @@ async def deliver(
         return 0
     add = redis.register_script(ADD_SCRIPT)
     cap = settings.feed_max_entries
-    await add(keys=[feed_key(settings, author_id)], args=[status_id, cap])
+    fanout_delivered(int(await add(keys=[feed_key(settings, author_id)], args=[status_id, cap])))
     followers = await session.scalar(select(Account.followers_count).where(Account.id == author_id))
     if (followers or 0) > settings.feed_fanout_threshold:
         return 0  # merged at read time
     only = None
     if status.visibility == "direct":
         only = list((await session.scalars(select(Mention.account_id).where(Mention.status_id == status_id))).all())
-    handled = batches = 0
-    async for rows in follower_batches(session, settings, author_id, only):
+    async def send(rows: list[tuple[int, bool]]) -> int:
         live = [feed_key(settings, f) for f, active in rows if active]
         idle = [k for f, active in rows if not active for k in (feed_key(settings, f), meta_key(settings, f))]
         async with redis.pipeline(transaction=False) as pipe:  # one round trip per batch
@@ -121,11 +122,28 @@ async def deliver(
                 await add(keys=live, args=[status_id, cap], client=pipe)
             if idle:
                 pipe.unlink(*idle)
-            await pipe.execute()
-        handled += len(rows)
-        batches += 1
-        if max_batches is not None and batches >= max_batches:
-            break
+            results = await pipe.execute()
+        added = int(results[0]) if live else 0
+        fanout_delivered(added)
+        return added
+
+    handled = batches = 0
+    sending: asyncio.Task[int] | None = None
+    try:
+        # Batch k goes to Redis while batch k+1 is read from SQL.
+        async for rows in follower_batches(session, settings, author_id, only):
+            if sending is not None:
+                await sending
+            sending = asyncio.ensure_future(send(rows))
+            handled += len(rows)
+            batches += 1
+            if max_batches is not None and batches >= max_batches:
+                break
+        if sending is not None:
+            await sending
+    finally:
+        if sending is not None and not sending.done():
+            sending.cancel()
     return handled
 
 
