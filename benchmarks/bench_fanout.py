@@ -56,7 +56,7 @@ async def seed(sessions: Any, n: int) -> tuple[int, list[int]]:
     author = new_id()
     followers = [new_id() for _ in range(n)]
     async with sessions() as s:
-        await s.execute(insert(Account), [{"id": author, "username": "author", "username_lower": "author", "followers_count": n}])
+        await s.execute(insert(Account), [{"id": author, "username": f"author{n}", "username_lower": f"author{n}", "followers_count": n}])
         for i in range(0, n, 5000):
             chunk = followers[i : i + 5000]
             await s.execute(insert(Account), [{"id": a, "username": f"f{a}", "username_lower": f"f{a}"} for a in chunk])
@@ -195,6 +195,7 @@ def main() -> None:
         data_dir=tmp, database_url=url, redis_url=REDIS_URL, feed_backend="redis",
         redis_prefix=f"chaupal-bench-{uuid.uuid4().hex[:10]}:", jobs_in_process=False,
         feed_fanout_batch=args.batch,
+        feed_fanout_threshold=max(50_000, *args.followers),  # the sizes measured are fanned out
     )
     load_before = os.getloadavg()[0]
     try:

@@ -52,30 +52,26 @@ async def queue_feed_delete(session: AsyncSession, statuses: list[Status]) -> No
 
 
 def active_clause(settings: Settings, now: Any = None) -> Any:
-    """The follower (an Account row) signed in, or used a token, within `feed_inactive_days`."""
+    """The follower's User signed in, or used a token, within `feed_inactive_days`."""
     cutoff = (now or utcnow()) - timedelta(days=settings.feed_inactive_days)
     return or_(
-        exists().where(User.account_id == Account.id, User.last_sign_in_at >= cutoff),
-        exists().where(
-            User.account_id == Account.id,
-            AccessToken.user_id == User.id,
-            AccessToken.last_used_at >= cutoff,
-        ),
+        User.last_sign_in_at >= cutoff,
+        exists().where(AccessToken.user_id == User.id, AccessToken.last_used_at >= cutoff),
     )
 
 
 async def follower_batches(
     session: AsyncSession, settings: Settings, author_id: int, only: list[int] | None = None
 ) -> Any:
-    """Yield lists of (follower account ID, active) for the author's local followers, in
-    keyset order; `only` restricts them (a direct post reaches only those it mentions)."""
+    """Yield lists of (follower account ID, active) for the author's local followers (those
+    with a User row), in keyset order; `only` restricts them (a direct post reaches only those it mentions)."""
     after = 0
     active = active_clause(settings)
     while True:  # keyset over ix_follows_target (target_account_id, id)
         stmt = (
             select(Follow.id, Follow.account_id, active.label("active"))
-            .join(Account, Account.id == Follow.account_id)
-            .where(Follow.target_account_id == author_id, Follow.id > after, Account.domain == "")
+            .join(User, User.account_id == Follow.account_id)  # local followers have a User
+            .where(Follow.target_account_id == author_id, Follow.id > after)
             .order_by(Follow.id)
             .limit(settings.feed_fanout_batch)
         )
