@@ -121,6 +121,7 @@ class Settings(BaseSettings):
     feed_fanout_batch: int = 1000  # followers per batch (one pipelined Redis round trip each)
     feed_fanout_threshold: int = 50_000  # authors with more followers are merged at read time
     feed_inactive_days: int = 30  # users idle this long get no fan-out; feed rebuilt on return
+    feed_reblog_window_hours: int = 48  # a reblog is hidden if its original reached home this recently
 
     # Prometheus metrics (GET /metrics; docs/operations.md "Monitoring")
     metrics_enabled: bool = True  # off: /metrics answers 404 and requests are not timed

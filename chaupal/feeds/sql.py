@@ -21,20 +21,26 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import bindparam
 
 from chaupal.access import not_filtered_clause, visible_clause
+from chaupal.db import session_settings
 from chaupal.lib.paging import Page
 from chaupal.models import Account, Follow, Status
 
 # Sizes, in statuses of the whole server, of the windows read through the primary key
 # before falling back to the per-author index. Tuning knobs, not user-facing limits.
 WINDOWS = (2_000, 30_000)
+REBLOG_WINDOW_HOURS = 48  # the default of the feed_reblog_window_hours setting
 
 
-def home_filter(viewer_id: int, status: Any = Status) -> Any:
+def home_filter(
+    viewer_id: int, status: Any = Status, *, reblog_window_hours: int = REBLOG_WINDOW_HOURS
+) -> Any:
     """Mastodon's home-feed rules as one SQL condition on `status`, beyond visibility.
 
     - Reblogs: hidden when the viewer turned off reblogs from the booster (show_reblogs
       false), when the original is the viewer's own post, when its author is blocked or
-      muted by the viewer, or when the original is not visible to the viewer.
+      muted by the viewer, or when the original is not visible to the viewer; and, as
+      Mastodon, one entry per original: hidden when the original or an earlier reblog of it
+      reached the viewer's home within `reblog_window_hours` before (0: no such rule).
     - Replies: shown only when they answer the viewer, someone the viewer follows, or the
       replier themself (a thread); the viewer's own replies are always shown.
     """
@@ -53,6 +59,7 @@ def home_filter(viewer_id: int, status: Any = Status) -> Any:
                 visible_clause(viewer_id, original),
                 not_filtered_clause(viewer_id, original),
             ),
+            *([_not_seen_before(viewer_id, status, reblog_window_hours)] if reblog_window_hours > 0 else []),
         ),
     )
     reply_ok = or_(
@@ -66,6 +73,23 @@ def home_filter(viewer_id: int, status: Any = Status) -> Any:
         ),
     )
     return and_(reblog_ok, reply_ok)
+
+
+def _not_seen_before(viewer_id: int, status: Any, hours: int) -> Any:
+    """No earlier entry of the viewer's home (by the viewer or a followed account; a reblog
+    only when its booster's reblogs are shown) is the same original, within `hours`."""
+    earlier = aliased(Status)
+    shown_by = exists().where(
+        Follow.account_id == viewer_id,
+        Follow.target_account_id == earlier.account_id,
+        or_(earlier.reblog_of_id.is_(None), Follow.show_reblogs.is_(True)),
+    )
+    return ~exists().where(
+        or_(earlier.id == status.reblog_of_id, earlier.reblog_of_id == status.reblog_of_id),
+        earlier.id < status.id,
+        earlier.id > status.id - (hours * 3_600_000 << 16),  # IDs: milliseconds << 16
+        or_(earlier.account_id == viewer_id, shown_by),
+    )
 
 
 def _authors(session: AsyncSession, viewer_id: int, author_ids: list[int], *, indexed: bool) -> Any:
@@ -84,7 +108,13 @@ def home_conditions(
 ) -> tuple[Any, Any]:
     """The WHERE conditions of a home page, as (for window stages, for the index stage).
     Built once per request: building these clause trees costs more than running them."""
-    rules = and_(visible_clause(viewer_id), not_filtered_clause(viewer_id), home_filter(viewer_id))
+    settings = session_settings(session)
+    hours = settings.feed_reblog_window_hours if settings is not None else REBLOG_WINDOW_HOURS
+    rules = and_(
+        visible_clause(viewer_id),
+        not_filtered_clause(viewer_id),
+        home_filter(viewer_id, reblog_window_hours=hours),
+    )
     return (
         and_(_authors(session, viewer_id, author_ids, indexed=False), rules),
         and_(_authors(session, viewer_id, author_ids, indexed=True), rules),

@@ -42,6 +42,7 @@ def test_feed_settings__defaults_and_validation() -> None:
     s = Settings()
     assert (s.feed_backend, s.feed_max_entries, s.feed_fanout_batch) == ("sql", 800, 1000)
     assert s.feed_fanout_threshold == 50_000 and s.feed_inactive_days == 30
+    assert s.feed_reblog_window_hours == 48
     assert not redis_feeds_on(s)
     assert not redis_feeds_on(Settings(feed_backend="redis"))  # no redis_url: stays on SQL
     assert redis_feeds_on(Settings(feed_backend="redis", redis_url="redis://127.0.0.1:6379/0"))
@@ -199,3 +200,28 @@ async def test_home_api__redis_backend_serves_the_route(app, client, session, se
     expected = [str(s.id) for s in await home_timeline(session, viewer, Page())]
     assert [s["id"] for s in r.json()] == expected and len(expected) == 2
     assert await app.state.redis.exists(feed_key(settings, me.account_id))
+
+
+async def test_reblogs__one_entry_per_original_in_both_backends(app, session, settings, make_user):
+    me, bob, carol, dave, erin, stranger = [
+        (await make_user(n)).account_id for n in ("me", "bob", "carol", "dave", "erin", "stranger")
+    ]
+    await _active(session, [me, bob, carol, dave, erin])
+    for t in (bob, carol, dave, erin):
+        await f.follow(session, me, t)
+    await recount_followers(session)
+    old = await post(session, settings, stranger, created_at=utcnow() - timedelta(hours=settings.feed_reblog_window_hours + 2))
+    await post(session, settings, carol, reblog_of=old)  # its original is long past: shown
+    original = await post(session, settings, carol)
+    await post(session, settings, bob, reblog_of=original)  # the original is on home: hidden
+    s = await post(session, settings, stranger)
+    first = await post(session, settings, dave, reblog_of=s)  # first boost of a stranger: shown
+    await post(session, settings, erin, reblog_of=s)  # a second boost of it: hidden
+    await session.commit()
+    await runner(app, settings).run_until_idle()
+    viewer = await session.get(Account, me)
+    sql = [x.id for x in await home_timeline(session, viewer, Page())]
+    red = [x.id for x in await redis_home_timeline(session, app.state.redis, settings, viewer, Page())]
+    assert sql == red
+    shown = {x.id: x for x in await home_timeline(session, viewer, Page())}
+    assert first.id in shown and original.id in shown and len(shown) == 3
