@@ -28,22 +28,22 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-from sqlalchemy import insert, text, update  # noqa: E402
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import insert, text, update
 
-from benchmarks.bench_core import PG_ADMIN_URL, machine, pg_admin  # noqa: E402
-from chaupal import migrations  # noqa: E402
-from chaupal.actions.statuses import check_create_status  # noqa: E402
-from chaupal.config import Settings  # noqa: E402
-from chaupal.db import make_engine, make_sessionmaker, utcnow  # noqa: E402
-from chaupal.feeds.fanout import deliver  # noqa: E402
-from chaupal.feeds.redis_feed import redis_home_timeline  # noqa: E402
-from chaupal.feeds.redis_store import ADD_SCRIPT, SENTINEL, feed_key  # noqa: E402
-from chaupal.jobs import JobRunner  # noqa: E402
-from chaupal.lib.ids import new_id  # noqa: E402
-from chaupal.lib.paging import Page  # noqa: E402
-from chaupal.models import Account, Follow, Status, User  # noqa: E402
+from benchmarks.bench_core import PG_ADMIN_URL, machine, pg_admin
+from chaupal import migrations
+from chaupal.actions.statuses import check_create_status
+from chaupal.config import Settings
+from chaupal.db import make_engine, make_sessionmaker, utcnow
+from chaupal.feeds.fanout import deliver
+from chaupal.feeds.redis_feed import redis_home_timeline
+from chaupal.feeds.redis_store import ADD_SCRIPT, SENTINEL, feed_key
+from chaupal.jobs import JobRunner
+from chaupal.lib.ids import new_id
+from chaupal.lib.paging import Page
+from chaupal.models import Account, Follow, Status, User
 
 console = Console()
 REDIS_URL = os.environ.get("CHAUPAL_BENCH_REDIS", "redis://127.0.0.1:6379/0")

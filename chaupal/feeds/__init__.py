@@ -1,1 +1,2 @@
-"""Home timelines: the SQL backend now; the Redis backend with hybrid fan-out comes in issue 6."""
+"""Home timelines: `sql.py` reads them from the database (the default); `redis_feed.py`,
+`fanout.py` and `redis_store.py` are the Redis feeds with hybrid fan-out."""
