@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.config import Settings
 from chaupal.feeds.redis_store import (
+    REBUILD_SCRIPT,
     SENTINEL,
     exact_floor,
     feed_key,
@@ -92,13 +93,13 @@ async def rebuild_feed(
         ids = ids[:cap]
         horizon = float(ids[-1])
     key, meta, ttl = feed_key(settings, viewer_id), meta_key(settings, viewer_id), ttl_seconds(settings)
+    merge = redis.register_script(REBUILD_SCRIPT)
     async with redis.pipeline(transaction=True) as pipe:
-        pipe.delete(key)
-        pipe.zadd(key, {SENTINEL: horizon, **{str(i): float(i) for i in ids}})
+        await merge(keys=[key], args=[horizon, cap, *ids], client=pipe)
         pipe.expire(key, ttl)
         pipe.set(meta, _version(author_ids, big_ids), ex=ttl)
-        await pipe.execute()
-    return horizon
+        result = await pipe.execute()
+    return float(result[0])
 
 
 async def _candidates(r: _Reader, cursor: int | None, bound: int, ascending: bool) -> tuple[list[int], int | None]:

@@ -27,7 +27,11 @@ local cap = tonumber(ARGV[2])
 local added = 0
 for _, key in ipairs(KEYS) do
   local h = redis.call('ZSCORE', key, '!')
-  if h and score > tonumber(h) then
+  if not h then
+    -- no feed (or one being rebuilt): leave the ID for a rebuild running now to merge
+    redis.call('ZADD', key, id, id)
+    if redis.call('TTL', key) < 0 then redis.call('EXPIRE', key, 60) end
+  elseif score > tonumber(h) then
     redis.call('ZADD', key, id, id)
     local n = redis.call('ZCARD', key) - 1
     if n > cap then
@@ -39,6 +43,36 @@ for _, key in ipairs(KEYS) do
   end
 end
 return added
+"""
+
+
+# KEYS[1] feed; ARGV[1] horizon from SQL, ARGV[2] cap, ARGV[3..] the IDs SQL returned. Merges
+# them into what the key holds (IDs a fan-out added while the SQL query ran, or entries of the
+# feed's previous version: readers filter those), drops what is at or below the horizon, trims
+# to `cap` and sets the horizon to the higher of SQL's and the oldest kept score.
+REBUILD_SCRIPT = """
+local key = KEYS[1]
+local h = tonumber(ARGV[1])
+local cap = tonumber(ARGV[2])
+redis.call('ZREM', key, '!')
+if h > 0 then redis.call('ZREMRANGEBYSCORE', key, '-inf', h) end
+for i = 3, #ARGV, 200 do
+  local args = {}
+  for j = i, math.min(i + 199, #ARGV) do
+    args[#args + 1] = ARGV[j]
+    args[#args + 1] = ARGV[j]
+  end
+  redis.call('ZADD', key, unpack(args))
+end
+local n = redis.call('ZCARD', key)
+if n > cap then
+  redis.call('ZREMRANGEBYRANK', key, 0, n - cap - 1)
+  local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  if tonumber(first[2]) > h then h = tonumber(first[2]) end
+end
+redis.call('ZADD', key, h, '!')
+redis.call('PERSIST', key)
+return redis.call('ZSCORE', key, '!')
 """
 
 

@@ -225,3 +225,40 @@ async def test_reblogs__one_entry_per_original_in_both_backends(app, session, se
     assert sql == red
     shown = {x.id: x for x in await home_timeline(session, viewer, Page())}
     assert first.id in shown and original.id in shown and len(shown) == 3
+
+
+async def test_rebuild__keeps_what_a_fanout_added_while_sql_was_read(app, session, settings, make_user):
+    """A fan-out that finds no feed leaves the ID behind; a rebuild whose SQL snapshot predates
+    the post merges it instead of overwriting it."""
+    from chaupal.feeds.redis_feed import follow_sets, rebuild_feed
+    from chaupal.feeds.redis_store import ADD_SCRIPT
+
+    author, fan = [(await make_user(n)).account_id for n in ("late", "early")]
+    await _active(session, [author, fan])
+    await f.follow(session, fan, author)
+    older = [await f.status(session, author) for _ in range(3)]
+    await session.commit()
+    redis, key = app.state.redis, feed_key(settings, fan)
+    unseen = older[-1].id + 12345  # committed after the rebuild's SQL snapshot, fanned out meanwhile
+    await redis.register_script(ADD_SCRIPT)(keys=[key], args=[unseen, settings.feed_max_entries])
+    assert await redis.ttl(key) > 0  # an orphan: it goes away unless a rebuild adopts it
+    authors, big = await follow_sets(session, settings, fan)
+    assert await rebuild_feed(session, redis, settings, fan, authors, big) == 0.0
+    members = await redis.zrange(key, 0, -1)
+    assert members == ["!", *(str(s.id) for s in older), str(unseen)]
+    assert await redis.ttl(key) > 3600
+
+
+async def test_rebuild__trims_to_the_cap_and_sets_the_horizon(app, session, settings, make_user):
+    from chaupal.feeds.redis_feed import follow_sets, rebuild_feed
+    from chaupal.feeds.redis_store import exact_floor
+
+    author, fan = [(await make_user(n)).account_id for n in ("busy", "reader")]
+    await f.follow(session, fan, author)
+    rows = [await f.status(session, author) for _ in range(settings.feed_max_entries + 5)]
+    await session.commit()
+    authors, big = await follow_sets(session, settings, fan)
+    horizon = await rebuild_feed(session, app.state.redis, settings, fan, authors, big)
+    kept = [int(m) for m in await app.state.redis.zrange(feed_key(settings, fan), 0, -1) if m != "!"]
+    assert len(kept) == settings.feed_max_entries
+    assert exact_floor(horizon) >= rows[4].id and kept[-1] == rows[-1].id
