@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chaupal.config import Settings
 from chaupal.db import session_settings, utcnow
 from chaupal.feeds.redis_store import (
+    ADD_LIVE_SCRIPT,
     ADD_SCRIPT,
     feed_key,
-    meta_key,
     redis_client,
     redis_feeds_on,
 )
@@ -95,8 +95,8 @@ async def deliver(
     *,
     max_batches: int | None = None,
 ) -> int:
-    """Add `status_id` to the feeds of its author and the author's active local followers;
-    inactive followers' feeds are dropped (rebuilt when they read again). Returns how many
+    """Add `status_id` to the feeds of its author and the author's active local followers (signed
+    in recently, or with a live feed); other followers have no feed (rebuilt when they read). Returns how many
     followers were handled. `max_batches` stops early (tests of an interrupted worker)."""
     status = await session.get(Status, status_id)
     if status is None:
@@ -110,16 +110,21 @@ async def deliver(
     only = None
     if status.visibility == "direct":
         only = list((await session.scalars(select(Mention.account_id).where(Mention.status_id == status_id))).all())
+    add_live = redis.register_script(ADD_LIVE_SCRIPT)
+
     async def send(rows: list[tuple[int, bool]]) -> int:
-        live = [feed_key(settings, f) for f, active in rows if active]
-        idle = [k for f, active in rows if not active for k in (feed_key(settings, f), meta_key(settings, f))]
+        # Recently signed-in followers always get the post; the others only if their feed is
+        # live (they read it within feed_inactive_days); a feed that expired is rebuilt from
+        # SQL on their next read.
+        active = [feed_key(settings, f) for f, is_active in rows if is_active]
+        other = [feed_key(settings, f) for f, is_active in rows if not is_active]
         async with redis.pipeline(transaction=False) as pipe:  # one round trip per batch
-            if live:
-                await add(keys=live, args=[status_id, cap], client=pipe)
-            if idle:
-                pipe.unlink(*idle)
+            if active:
+                await add(keys=active, args=[status_id, cap], client=pipe)
+            if other:
+                await add_live(keys=other, args=[status_id, cap], client=pipe)
             results = await pipe.execute()
-        added = int(results[0]) if live else 0
+        added = sum(int(r) for r in results)
         fanout_delivered(added)
         return added
 

@@ -46,6 +46,31 @@ return added
 """
 
 
+# As ADD_SCRIPT, but only into feeds that are live (built, with their horizon marker): a live
+# feed means its owner read their home timeline within `feed_inactive_days` (reads refresh its
+# TTL), which counts as activity even when no sign-in or token use was recorded.
+ADD_LIVE_SCRIPT = """
+local id = ARGV[1]
+local score = tonumber(id)
+local cap = tonumber(ARGV[2])
+local added = 0
+for _, key in ipairs(KEYS) do
+  local h = redis.call('ZSCORE', key, '!')
+  if h and score > tonumber(h) then
+    redis.call('ZADD', key, id, id)
+    local n = redis.call('ZCARD', key) - 1
+    if n > cap then
+      redis.call('ZREMRANGEBYRANK', key, 1, n - cap)
+      local first = redis.call('ZRANGE', key, 1, 1, 'WITHSCORES')
+      redis.call('ZADD', key, first[2], '!')
+    end
+    added = added + 1
+  end
+end
+return added
+"""
+
+
 # KEYS[1] feed; ARGV[1] horizon from SQL, ARGV[2] cap, ARGV[3..] the IDs SQL returned. Merges
 # them into what the key holds (IDs a fan-out added while the SQL query ran, or entries of the
 # feed's previous version: readers filter those), drops what is at or below the horizon, trims

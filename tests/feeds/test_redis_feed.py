@@ -158,14 +158,32 @@ async def test_inactive_follower__skipped_then_rebuilt_on_return(app, session, s
     redis = app.state.redis
     for fan in (active, idle):
         await redis_home_timeline(session, redis, settings, await session.get(Account, fan), Page())
+    await redis.delete(feed_key(settings, idle))  # the sleeper's feed expired (its TTL ran out)
     status = await post(session, settings, author)
     await session.commit()
     await runner(app, settings).run_until_idle()
     assert await redis.zscore(feed_key(settings, active), str(status.id)) is not None
-    assert not await redis.exists(feed_key(settings, idle))  # no fan-out; its stale feed dropped
+    assert not await redis.exists(feed_key(settings, idle))  # no fan-out into an expired feed
     viewer = await session.get(Account, idle)  # the sleeper returns
     assert [s.id for s in await redis_home_timeline(session, redis, settings, viewer, Page())] == [status.id]
     assert await redis.zscore(feed_key(settings, idle), str(status.id)) is not None
+
+
+async def test_reader_without_recorded_sign_in__live_feed_still_gets_fanout(app, session, settings, make_user):
+    """API-only users (no recent sign-in recorded) who read their home timeline keep getting
+    posts: a live feed is activity."""
+    author, reader = [(await make_user(n)).account_id for n in ("writer2", "app_user")]
+    await _active(session, [author])
+    await _active(session, [reader], days_ago=settings.feed_inactive_days + 5)
+    await f.follow(session, reader, author)
+    await recount_followers(session)
+    await session.commit()
+    redis = app.state.redis
+    await redis_home_timeline(session, redis, settings, await session.get(Account, reader), Page())
+    status = await post(session, settings, author)
+    await session.commit()
+    await runner(app, settings).run_until_idle()
+    assert await redis.zscore(feed_key(settings, reader), str(status.id)) is not None
 
 
 async def test_deleted_status__removed_from_feeds_by_job(app, session, settings, make_user):
