@@ -180,6 +180,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessions = make_sessionmaker(engine)
         read_engine = engine.execution_options(readonly=True) if settings.is_sqlite else engine
+        replica = None
+        if settings.database_replica_url:
+            if settings.is_sqlite:
+                raise RuntimeError("CHAUPAL_DATABASE_REPLICA_URL needs PostgreSQL (the store is SQLite)")
+            replica = read_engine = make_engine(settings, settings.database_replica_url)
+        app.state.read_engine = read_engine
         app.state.read_sessions = make_sessionmaker(read_engine)
         app.state.secret_key = _secret_key(settings)
         app.state.write_lock = asyncio.Lock() if settings.is_sqlite else None
@@ -220,6 +226,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await bus.stop()
             if redis is not None:
                 await redis.aclose()
+            if replica is not None:
+                await replica.dispose()
             await engine.dispose()
 
     app = FastAPI(

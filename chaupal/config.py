@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     # Where things live
     data_dir: Path = Path("./var")
     database_url: str | None = None  # default: sqlite file in data_dir
+    database_replica_url: str | None = None  # PostgreSQL read replica for GET/HEAD requests (lag: see docs)
     redis_url: str | None = None  # unset = in-process pub/sub and caches
     redis_prefix: str = "chaupal:"
     domain: str = "127.0.0.1:8000"

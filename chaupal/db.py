@@ -64,8 +64,9 @@ def _unicode_lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
 
-def make_engine(settings: Settings) -> AsyncEngine:
-    url = settings.resolved_database_url
+def make_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
+    """The engine for `settings` (or for `url` on the same settings, e.g. a read replica)."""
+    url = url or settings.resolved_database_url
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, echo=settings.db_echo, connect_args={"timeout": 30})
