@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chaupal.config import Settings
 from chaupal.db import session_settings, utcnow
 from chaupal.feeds.redis_store import (
-    ADD_LIVE_SCRIPT,
     ADD_SCRIPT,
     feed_key,
     redis_client,
@@ -110,8 +109,6 @@ async def deliver(
     only = None
     if status.visibility == "direct":
         only = list((await session.scalars(select(Mention.account_id).where(Mention.status_id == status_id))).all())
-    add_live = redis.register_script(ADD_LIVE_SCRIPT)
-
     async def send(rows: list[tuple[int, bool]]) -> int:
         # Recently signed-in followers always get the post; the others only if their feed is
         # live (they read it within feed_inactive_days); a feed that expired is rebuilt from
@@ -122,7 +119,9 @@ async def deliver(
             if active:
                 await add(keys=active, args=[status_id, cap], client=pipe)
             if other:
-                await add_live(keys=other, args=[status_id, cap], client=pipe)
+                # only into live feeds: reading the home timeline within feed_inactive_days
+                # (which refreshes the feed's TTL) counts as activity
+                await add(keys=other, args=[status_id, cap, "live"], client=pipe)
             results = await pipe.execute()
         added = sum(int(r) for r in results)
         fanout_delivered(added)

@@ -16,7 +16,7 @@ from chaupal.config import Settings
 
 SENTINEL = "!"  # sorts before every digit, so it stays at rank 0 among equal scores
 
-# KEYS: feeds; ARGV[1] status ID, ARGV[2] cap. Adds the ID to each existing feed above its
+# KEYS: feeds; ARGV[1] status ID, ARGV[2] cap, ARGV[3] optional "live" (only feeds already built). Adds the ID to each existing feed above its
 # horizon, trims it to `cap` entries and moves the horizon up to the oldest kept score; returns
 # how many feeds got it. One call per batch of followers: Python packs one command, not 1,000.
 # (On Redis Cluster a batch must share a hash slot: group keys by slot first.)
@@ -28,35 +28,13 @@ local added = 0
 for _, key in ipairs(KEYS) do
   local h = redis.call('ZSCORE', key, '!')
   if not h then
-    -- no feed (or one being rebuilt): leave the ID for a rebuild running now to merge
-    redis.call('ZADD', key, id, id)
-    if redis.call('TTL', key) < 0 then redis.call('EXPIRE', key, 60) end
-  elseif score > tonumber(h) then
-    redis.call('ZADD', key, id, id)
-    local n = redis.call('ZCARD', key) - 1
-    if n > cap then
-      redis.call('ZREMRANGEBYRANK', key, 1, n - cap)
-      local first = redis.call('ZRANGE', key, 1, 1, 'WITHSCORES')
-      redis.call('ZADD', key, first[2], '!')
+    -- no feed (or one being rebuilt): leave the ID for a rebuild running now to merge,
+    -- unless only live feeds are wanted (ARGV[3] == "live")
+    if ARGV[3] ~= 'live' then
+      redis.call('ZADD', key, id, id)
+      if redis.call('TTL', key) < 0 then redis.call('EXPIRE', key, 60) end
     end
-    added = added + 1
-  end
-end
-return added
-"""
-
-
-# As ADD_SCRIPT, but only into feeds that are live (built, with their horizon marker): a live
-# feed means its owner read their home timeline within `feed_inactive_days` (reads refresh its
-# TTL), which counts as activity even when no sign-in or token use was recorded.
-ADD_LIVE_SCRIPT = """
-local id = ARGV[1]
-local score = tonumber(id)
-local cap = tonumber(ARGV[2])
-local added = 0
-for _, key in ipairs(KEYS) do
-  local h = redis.call('ZSCORE', key, '!')
-  if h and score > tonumber(h) then
+  elseif score > tonumber(h) then
     redis.call('ZADD', key, id, id)
     local n = redis.call('ZCARD', key) - 1
     if n > cap then
