@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -237,6 +237,18 @@ class Settings(BaseSettings):
     db_echo: bool = False
 
     extra: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("advice_timezone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        """Refuse an unknown zone at start-up, not at the first advice request."""
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Kolkata)") from None
+        return value
 
     @property
     def resolved_database_url(self) -> str:
