@@ -357,7 +357,9 @@ def main() -> None:
         RESULTS.mkdir(parents=True, exist_ok=True)
         suffix = "-quick" if args.quick else ""
         (RESULTS / f"{args.backend}{suffix}.json").write_text(json.dumps(result, indent=2) + "\n")
-        svgchart.write(CHART, [json.loads(f.read_text()) for f in sorted(RESULTS.glob("*.json"))])
+        # Only this benchmark's own result files (other benchmarks share the folder).
+        mine = [json.loads(f.read_text()) for f in sorted(RESULTS.glob("*.json"))]
+        svgchart.write(CHART, [r for r in mine if "create" in r])
         console.print(f"Saved {RESULTS}/{args.backend}{suffix}.json and {CHART}")
 
 
