@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     max_hashtags_per_status: int = 30
     max_spoiler_chars: int = 500
     max_username_chars: int = 30
-    max_display_name_chars: int = 30
+    max_display_name_chars: int = 64  # Mastodon: 30; official names of ministries need more
     max_note_chars: int = 500
     max_profile_fields: int = 4
     max_field_chars: int = 255
