@@ -40,7 +40,9 @@ def _label(n: int) -> str:
 def line_chart(series: list[Series], *, title: str, width: int = 720, height: int = 300) -> Markup:
     """An accessible SVG line chart of follower counts per day; a legend names each line."""
     left, right, top, bottom = 56, 16, 16, 40
-    legend_rows = (len(series) + 2) // 3
+    # Three legend entries a row while labels are short; long names get a row each (no overlap).
+    per_row = 3 if all(len(s.label) <= 24 for s in series) else 1
+    legend_rows = (len(series) + per_row - 1) // per_row
     total_height = height + legend_rows * 20
     days = sorted({d for s in series for d, _ in s.points})
     values = [n for s in series for _, n in s.points]
@@ -89,11 +91,11 @@ def line_chart(series: list[Series], *, title: str, width: int = 720, height: in
             path = " ".join(f"{x(d):.1f},{y(n):.1f}" for d, n in pts)
             out.append(f'<polyline class="series" fill="none" stroke="{colour}" stroke-width="2" '
                        f'points="{path}"><title>{escape(s.label)}</title></polyline>')
-        lx = left + (i % 3) * (plot_w // 3)
-        ly = height + (i // 3) * 20
+        lx = left + (i % per_row) * (plot_w // per_row)
+        ly = height + (i // per_row) * 20
         out.append(f'<rect x="{lx}" y="{ly - 9}" width="12" height="4" fill="{colour}"/>')
         out.append(f'<text x="{lx + 18}" y="{ly - 4}" font-size="12" fill="#24292f">'
-                   f"{escape(s.label[:40])}</text>")
+                   f"{escape(s.label[:80])}</text>")
     out.append(f"<desc>Followers from {first.isoformat()} to {last.isoformat()}, "
                f"between {lo} and {hi}.</desc></svg>")
     return Markup("".join(out))
