@@ -53,6 +53,17 @@ def _too_many(request: Request, headers: dict[str, str]) -> Response:
     )
 
 
+async def _sign_in_rate_limited(request: Request, settings: Settings) -> Response | None:
+    """Both sign-in steps (password, then two-factor code) count against the per-IP limit."""
+    ip = request.client.host if request.client else "unknown"
+    verdict = await request.app.state.limiter.hit(
+        "sign_in", ip, settings.rate_limit_sign_in, settings.rate_limit_sign_in_window_seconds
+    )
+    if settings.rate_limit_enabled and not verdict.allowed:
+        return _too_many(request, verdict.headers())
+    return None
+
+
 @router.get("/auth/sign_in")
 async def sign_in_page(request: Request) -> Response:
     return render(request, "sign_in.html", {"next": safe_next(request.query_params.get("next"))})
@@ -60,13 +71,9 @@ async def sign_in_page(request: Request) -> Response:
 
 @router.post("/auth/sign_in")
 async def sign_in(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ip = request.client.host if request.client else "unknown"
-    limiter = request.app.state.limiter
-    verdict = await limiter.hit(
-        "sign_in", ip, settings.rate_limit_sign_in, settings.rate_limit_sign_in_window_seconds
-    )
-    if settings.rate_limit_enabled and not verdict.allowed:
-        return _too_many(request, verdict.headers())
+    refused = await _sign_in_rate_limited(request, settings)
+    if refused is not None:
+        return refused
     params = await body_params(request)
     next_url = safe_next(params.get("next"))
     if not csrf_valid(request, params.get("csrf_token")):
@@ -117,13 +124,9 @@ async def _pending_user(request: Request, session: Any, value: Any) -> User | No
 
 @router.post("/auth/sign_in/otp")
 async def sign_in_otp(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ip = request.client.host if request.client else "unknown"
-    limiter = request.app.state.limiter
-    verdict = await limiter.hit(
-        "sign_in", ip, settings.rate_limit_sign_in, settings.rate_limit_sign_in_window_seconds
-    )
-    if settings.rate_limit_enabled and not verdict.allowed:
-        return _too_many(request, verdict.headers())
+    refused = await _sign_in_rate_limited(request, settings)
+    if refused is not None:
+        return refused
     params = await body_params(request)
     next_url = safe_next(params.get("next"))
     if not csrf_valid(request, params.get("csrf_token")):
@@ -136,7 +139,7 @@ async def sign_in_otp(request: Request, session: SessionDep, settings: SettingsD
             status_code=401,
         )
     try:
-        await check_code(session, settings, limiter, user, params.get("code"))
+        await check_code(session, settings, request.app.state.limiter, user, params.get("code"))
     except ApiError as exc:
         return render(
             request, "sign_in_otp.html",
