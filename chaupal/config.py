@@ -173,6 +173,26 @@ class Settings(BaseSettings):
     fetch_max_redirects: int = 3
     fetch_allow_private: bool = False  # TEST ONLY: allow loopback/private addresses (SSRF guard off)
 
+    # Federation (ActivityPub, issue 7)
+    federation_enabled: bool = True  # off: no inbox, no delivery, no remote fetches
+    federation_mode: Literal["open", "allowlist"] = "open"  # allowlist: only domains in domain_allows
+    federation_allow_http_loopback: bool = False  # TEST ONLY: plain HTTP to loopback peers (refused elsewhere)
+    federation_connect_timeout_seconds: float = 5.0  # outgoing ActivityPub fetch/delivery: connect
+    federation_request_timeout_seconds: float = 30.0  # whole request, body included
+    federation_max_activity_bytes: int = 1_048_576  # a larger remote document or inbox body is refused
+    federation_max_redirects: int = 3  # redirects followed by a remote fetch
+    federation_signature_skew_seconds: int = 3600  # signed Date may be this far in the future
+    federation_signature_max_age_seconds: int = 12 * 3600  # signed Date may be this old
+    federation_actor_refresh_seconds: int = 24 * 3600  # remote actors older than this are refetched
+    federation_delivery_batch: int = 500  # remote inboxes enqueued per delivery fan-out job
+    federation_delivery_max_attempts: int = 16  # per inbox; backoff doubles, ~3.5 days in all
+    federation_delivery_base_delay_seconds: float = 30.0  # first retry; then doubles, with jitter
+    federation_unavailable_after_seconds: int = 7 * 24 * 3600  # failing this long: server unavailable
+    federation_unavailable_probe_seconds: int = 24 * 3600  # an unavailable server is retried this rarely
+    federation_processed_retention_days: int = 30  # processed inbox activity ids kept for dedupe
+    federation_max_remote_attachments: int = 4  # attachments kept per remote post
+    federation_max_remote_content_chars: int = 100_000  # longer remote HTML is truncated
+
     # Who-to-follow (issue 5): graph suggestions over a bounded circle of trust, cached per user
     suggestions_default: int = 40  # GET /api/v{1,2}/suggestions limit default (Mastodon's)
     suggestions_max: int = 80

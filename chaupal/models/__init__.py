@@ -10,6 +10,14 @@ from chaupal.models.analytics import (
     StatusOpen,
 )
 from chaupal.models.discovery import SuggestionDismissal, TrendReview, TrendScore
+from chaupal.models.federation import (
+    AccountDomainBlock,
+    DeliveryDestination,
+    DomainAllow,
+    DomainBlock,
+    ProcessedActivity,
+    Tombstone,
+)
 from chaupal.models.follows import Block, Follow, FollowRequest, Mute
 from chaupal.models.gov import (
     AuditEntry,
@@ -43,6 +51,12 @@ from chaupal.models.statuses import (
 )
 
 __all__ = [
+    "AccountDomainBlock",
+    "DeliveryDestination",
+    "DomainAllow",
+    "DomainBlock",
+    "ProcessedActivity",
+    "Tombstone",
     "AccessToken",
     "Account",
     "AccountDaily",

@@ -24,6 +24,8 @@ class Account(Base):
     __table_args__ = (
         UniqueConstraint("username_lower", "domain"),
         Index("ix_accounts_created", "created_at"),
+        Index("ix_accounts_uri", "uri"),
+        Index("ix_accounts_domain", "domain"),
         # Visibility checks ask "is the author suspended?" on every read: a tiny partial index
         # answers that without scanning accounts.
         Index(
@@ -53,6 +55,21 @@ class Account(Base):
     uri: Mapped[str | None] = mapped_column(String(1024), default=None)
     url: Mapped[str | None] = mapped_column(String(1024), default=None)
     public_key: Mapped[str | None] = mapped_column(Text, default=None)
+    # Federation (issue 7). Local accounts: an RSA key pair made on first need. Remote
+    # accounts: the actor's endpoints and key as last fetched from the actor's own origin.
+    private_key: Mapped[str | None] = mapped_column(Text, default=None)
+    key_id: Mapped[str | None] = mapped_column(String(1024), default=None)
+    actor_type: Mapped[str] = mapped_column(String(32), default="Person")
+    inbox_url: Mapped[str | None] = mapped_column(String(1024), default=None)
+    shared_inbox_url: Mapped[str | None] = mapped_column(String(1024), default=None)
+    outbox_url: Mapped[str | None] = mapped_column(String(1024), default=None)
+    followers_url: Mapped[str | None] = mapped_column(String(1024), default=None)
+    following_url: Mapped[str | None] = mapped_column(String(1024), default=None)
+    featured_url: Mapped[str | None] = mapped_column(String(1024), default=None)
+    last_fetched_at: Mapped[datetime | None] = mapped_column(default=None)
+    moved_to_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), default=None
+    )
     followers_count: Mapped[int] = mapped_column(default=0)
     following_count: Mapped[int] = mapped_column(default=0)
     statuses_count: Mapped[int] = mapped_column(default=0)

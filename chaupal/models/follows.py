@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chaupal.db import Base, utcnow
@@ -25,6 +25,8 @@ class Follow(_Edge, Base):
         UniqueConstraint("account_id", "target_account_id"),
         Index("ix_follows_target", "target_account_id", "id"),
     )
+    # The ActivityPub Follow activity's id, so a remote Accept/Reject/Undo finds it (issue 7).
+    uri: Mapped[str | None] = mapped_column(String(1024), default=None)
     show_reblogs: Mapped[bool] = mapped_column(Boolean, default=True)
     notify: Mapped[bool] = mapped_column(Boolean, default=False)
     languages: Mapped[list[Any] | None] = mapped_column(default=None)
@@ -36,6 +38,7 @@ class FollowRequest(_Edge, Base):
         UniqueConstraint("account_id", "target_account_id"),
         Index("ix_follow_requests_target", "target_account_id", "id"),
     )
+    uri: Mapped[str | None] = mapped_column(String(1024), default=None)
     show_reblogs: Mapped[bool] = mapped_column(Boolean, default=True)
     notify: Mapped[bool] = mapped_column(Boolean, default=False)
     languages: Mapped[list[Any] | None] = mapped_column(default=None)

@@ -42,4 +42,7 @@ class MediaAttachment(Base):
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     blurhash: Mapped[str | None] = mapped_column(String(255), default=None)
     processing: Mapped[str] = mapped_column(String(16), default="done")
+    # A remote attachment's original URL (issue 7); its file is fetched and cached through the
+    # same media pipeline on first need, or never when the domain's media are rejected.
+    remote_url: Mapped[str | None] = mapped_column(String(1024), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

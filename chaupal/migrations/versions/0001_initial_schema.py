@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 11:43:10.604213
+Create Date: 2026-11-28 14:38:06.724586
 """
 
 from collections.abc import Sequence
@@ -41,6 +41,17 @@ def upgrade() -> None:
         sa.Column("uri", sa.String(length=1024), nullable=True),
         sa.Column("url", sa.String(length=1024), nullable=True),
         sa.Column("public_key", sa.Text(), nullable=True),
+        sa.Column("private_key", sa.Text(), nullable=True),
+        sa.Column("key_id", sa.String(length=1024), nullable=True),
+        sa.Column("actor_type", sa.String(length=32), nullable=False),
+        sa.Column("inbox_url", sa.String(length=1024), nullable=True),
+        sa.Column("shared_inbox_url", sa.String(length=1024), nullable=True),
+        sa.Column("outbox_url", sa.String(length=1024), nullable=True),
+        sa.Column("followers_url", sa.String(length=1024), nullable=True),
+        sa.Column("following_url", sa.String(length=1024), nullable=True),
+        sa.Column("featured_url", sa.String(length=1024), nullable=True),
+        sa.Column("last_fetched_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("moved_to_account_id", sa.BigInteger(), nullable=True),
         sa.Column("followers_count", sa.BigInteger(), nullable=False),
         sa.Column("following_count", sa.BigInteger(), nullable=False),
         sa.Column("statuses_count", sa.BigInteger(), nullable=False),
@@ -51,6 +62,12 @@ def upgrade() -> None:
         sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["moved_to_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_accounts_moved_to_account_id_accounts"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accounts")),
         sa.UniqueConstraint(
             "username_lower", "domain", name=op.f("uq_accounts_username_lower_domain")
@@ -58,6 +75,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.create_index("ix_accounts_created", ["created_at"], unique=False)
+        batch_op.create_index("ix_accounts_domain", ["domain"], unique=False)
         batch_op.create_index(
             "ix_accounts_suspended",
             ["id"],
@@ -65,6 +83,7 @@ def upgrade() -> None:
             postgresql_where=sa.text("suspended_at IS NOT NULL"),
             sqlite_where=sa.text("suspended_at IS NOT NULL"),
         )
+        batch_op.create_index("ix_accounts_uri", ["uri"], unique=False)
 
     op.create_table(
         "analytics_days",
@@ -83,6 +102,42 @@ def upgrade() -> None:
     with op.batch_alter_table("analytics_dirty_days", schema=None) as batch_op:
         batch_op.create_index("ix_analytics_dirty_days_day", ["day"], unique=False)
 
+    op.create_table(
+        "delivery_destinations",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("host", sa.String(length=255), nullable=False),
+        sa.Column("failing_since", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("unavailable", sa.Boolean(), nullable=False),
+        sa.Column("last_success_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("failures", sa.BigInteger(), nullable=False),
+        sa.Column("deliveries", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_delivery_destinations")),
+        sa.UniqueConstraint("host", name=op.f("uq_delivery_destinations_host")),
+    )
+    op.create_table(
+        "domain_allows",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("domain", sa.String(length=255), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_domain_allows")),
+        sa.UniqueConstraint("domain", name=op.f("uq_domain_allows_domain")),
+    )
+    op.create_table(
+        "domain_blocks",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("domain", sa.String(length=255), nullable=False),
+        sa.Column("severity", sa.String(length=16), nullable=False),
+        sa.Column("reject_media", sa.Boolean(), nullable=False),
+        sa.Column("reject_reports", sa.Boolean(), nullable=False),
+        sa.Column("private_comment", sa.Text(), nullable=False),
+        sa.Column("public_comment", sa.Text(), nullable=False),
+        sa.Column("obfuscate", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_domain_blocks")),
+        sa.UniqueConstraint("domain", name=op.f("uq_domain_blocks_domain")),
+    )
     op.create_table(
         "gov_expected_entities",
         sa.Column("id", sa.BigInteger(), nullable=False),
@@ -139,6 +194,18 @@ def upgrade() -> None:
         sa.UniqueConstraint("client_id", name=op.f("uq_oauth_applications_client_id")),
     )
     op.create_table(
+        "processed_activities",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("uri", sa.String(length=1024), nullable=False),
+        sa.Column("actor_uri", sa.String(length=1024), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_processed_activities")),
+        sa.UniqueConstraint("uri", name=op.f("uq_processed_activities_uri")),
+    )
+    with op.batch_alter_table("processed_activities", schema=None) as batch_op:
+        batch_op.create_index("ix_processed_activities_created", ["created_at"], unique=False)
+
+    op.create_table(
         "tags",
         sa.Column("id", sa.BigInteger(), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
@@ -167,6 +234,23 @@ def upgrade() -> None:
     with op.batch_alter_table("trend_scores", schema=None) as batch_op:
         batch_op.create_index("ix_trend_scores_rank", ["kind", "language", "score"], unique=False)
 
+    op.create_table(
+        "account_domain_blocks",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("domain", sa.String(length=255), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_account_domain_blocks_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_account_domain_blocks")),
+        sa.UniqueConstraint(
+            "account_id", "domain", name=op.f("uq_account_domain_blocks_account_id_domain")
+        ),
+    )
     op.create_table(
         "account_events",
         sa.Column("id", sa.BigInteger(), nullable=False),
@@ -268,6 +352,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "follow_requests",
+        sa.Column("uri", sa.String(length=1024), nullable=True),
         sa.Column("show_reblogs", sa.Boolean(), nullable=False),
         sa.Column("notify", sa.Boolean(), nullable=False),
         sa.Column("languages", sa.JSON(), nullable=True),
@@ -317,6 +402,7 @@ def upgrade() -> None:
 
     op.create_table(
         "follows",
+        sa.Column("uri", sa.String(length=1024), nullable=True),
         sa.Column("show_reblogs", sa.Boolean(), nullable=False),
         sa.Column("notify", sa.Boolean(), nullable=False),
         sa.Column("languages", sa.JSON(), nullable=True),
@@ -549,6 +635,21 @@ def upgrade() -> None:
             "target_account_id",
             name=op.f("uq_suggestion_dismissals_account_id_target_account_id"),
         ),
+    )
+    op.create_table(
+        "tombstones",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("uri", sa.String(length=1024), nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_tombstones_account_id_accounts"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tombstones")),
+        sa.UniqueConstraint("uri", name=op.f("uq_tombstones_uri")),
     )
     op.create_table(
         "trend_reviews",
@@ -897,6 +998,7 @@ def upgrade() -> None:
         sa.Column("meta", sa.JSON(), nullable=False),
         sa.Column("blurhash", sa.String(length=255), nullable=True),
         sa.Column("processing", sa.String(length=16), nullable=False),
+        sa.Column("remote_url", sa.String(length=1024), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"],
@@ -1312,6 +1414,7 @@ def downgrade() -> None:
     op.drop_table("verification_events")
     op.drop_table("users")
     op.drop_table("trend_reviews")
+    op.drop_table("tombstones")
     op.drop_table("suggestion_dismissals")
     with op.batch_alter_table("statuses", schema=None) as batch_op:
         batch_op.drop_index("ix_statuses_visibility")
@@ -1361,11 +1464,16 @@ def downgrade() -> None:
         batch_op.drop_index("ix_account_events_account")
 
     op.drop_table("account_events")
+    op.drop_table("account_domain_blocks")
     with op.batch_alter_table("trend_scores", schema=None) as batch_op:
         batch_op.drop_index("ix_trend_scores_rank")
 
     op.drop_table("trend_scores")
     op.drop_table("tags")
+    with op.batch_alter_table("processed_activities", schema=None) as batch_op:
+        batch_op.drop_index("ix_processed_activities_created")
+
+    op.drop_table("processed_activities")
     op.drop_table("oauth_applications")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_jobs_state")
@@ -1377,17 +1485,22 @@ def downgrade() -> None:
 
     op.drop_table("jobs")
     op.drop_table("gov_expected_entities")
+    op.drop_table("domain_blocks")
+    op.drop_table("domain_allows")
+    op.drop_table("delivery_destinations")
     with op.batch_alter_table("analytics_dirty_days", schema=None) as batch_op:
         batch_op.drop_index("ix_analytics_dirty_days_day")
 
     op.drop_table("analytics_dirty_days")
     op.drop_table("analytics_days")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.drop_index("ix_accounts_uri")
         batch_op.drop_index(
             "ix_accounts_suspended",
             postgresql_where=sa.text("suspended_at IS NOT NULL"),
             sqlite_where=sa.text("suspended_at IS NOT NULL"),
         )
+        batch_op.drop_index("ix_accounts_domain")
         batch_op.drop_index("ix_accounts_created")
 
     op.drop_table("accounts")
