@@ -276,7 +276,20 @@ async def do_add_office_holding(
     )
     session.add(holding)
     await session.flush()
+    if previous is not None:
+        await do_revoke_stale_official(session, previous.holder_account_id)
     return holding
+
+
+async def do_revoke_stale_official(session: AsyncSession, holder_account_id: int) -> None:
+    """A person whose last tenure has ended no longer holds a public office, so the `official`
+    badge goes too, with its event (decision 112); other verification types are untouched."""
+    holder = await session.get(Account, holder_account_id)
+    if holder is None or holder.verification != "official":
+        return
+    if await _holds_office(session, holder.id):
+        return
+    await do_set_verification(session, holder, None, "tenure ended: no public office held", None)
 
 
 async def check_end_office_holding(
@@ -289,6 +302,7 @@ async def check_end_office_holding(
         raise unprocessable("ended_on is before the tenure began")
     holding.ended_on = ended_on
     await session.flush()
+    await do_revoke_stale_official(session, holding.holder_account_id)
     return holding
 
 

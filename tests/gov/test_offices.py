@@ -162,3 +162,35 @@ def test_cli__institution_verify_link_office_unverify(tmp_path):
     assert [a for a, _ in events] == ["grant", "grant", "revoke"] and all(m is None for _, m in events)
     holdings = _rows(data, select(OfficeHolding.title, OfficeHolding.started_on))
     assert [(t, d.isoformat()) for t, d in holdings] == [("Prime Minister", "2024-06-09")]
+
+
+async def test_tenure_ends__former_holder_loses_official_badge_with_event(app, client, settings, make_user):
+    mod = await make_staff(app, make_user, "mod")
+    pmo = await make_institution(app, settings, "PMOIndia", "Prime Minister's Office", category="office")
+    fin = await make_institution(app, settings, "FinMinIndia", "Ministry of Finance", category="ministry")
+    old = await make_user("manmohan")
+    new = await make_user("narendra")
+    assert (await _hold(client, mod, pmo, old.account_id, "2004-05-22")).status_code == 200
+    held_fin = await _hold(client, mod, fin, old.account_id, "2009-01-24", title="Finance Minister",
+                           role="minister")
+    assert held_fin.status_code == 200
+    r = await client.post(f"{ADMIN}/accounts/{old.account_id}/verification",
+                          json={"type": "official", "evidence": "sworn in"}, headers=mod.headers)
+    assert r.status_code == 200, r.text
+
+    # A successor at the PMO: the old holder still holds the finance portfolio, so keeps the badge.
+    assert (await _hold(client, mod, pmo, new.account_id, "2014-05-26")).status_code == 200
+    assert (await client.get(f"/api/v1/accounts/{old.account_id}")).json()["chaupal"]["verification"]["type"] == "official"
+
+    # The last tenure ends: the badge goes, and the revocation is on record.
+    r = await client.post(f"{ADMIN}/offices/{held_fin.json()['id']}/end", json={"ended_on": "2014-05-26"},
+                          headers=mod.headers)
+    assert r.status_code == 200, r.text
+    assert (await client.get(f"/api/v1/accounts/{old.account_id}")).json()["chaupal"]["verification"] is None
+    async with app.state.sessions() as s:
+        events = (await s.scalars(
+            select(VerificationEvent).where(VerificationEvent.account_id == old.account_id)
+            .order_by(VerificationEvent.id)
+        )).all()
+    assert [(e.action, e.verification) for e in events] == [("grant", "official"), ("revoke", "official")]
+    assert "tenure ended" in events[-1].evidence
