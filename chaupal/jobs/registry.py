@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +34,27 @@ class JobFailed(Exception):
     """Raised by a handler to end its job as `failed` at once, without retries. Unlike any other
     exception, the handler's writes so far are committed with the failure (roll back a
     savepoint first if some of them must not stay)."""
+
+
+class RetryLater(Exception):
+    """Raised by a handler that keeps its own retry schedule (e.g. federation delivery): the job
+    runs again in `delay_seconds` instead of after the runner's backoff, and, as with `JobFailed`,
+    the handler's writes so far are committed. The attempt counts; at the job's last attempt it
+    ends as `failed` with `message`. `current_attempt()` tells the handler which attempt this is."""
+
+    def __init__(self, delay_seconds: float, message: str = "") -> None:
+        super().__init__(message or f"retry in {delay_seconds:.0f}s")
+        self.delay_seconds = max(0.0, float(delay_seconds))
+        self.message = message or str(self)
+
+
+# (attempt, max_attempts) of the job running in this task; (1, 1) outside the runner.
+_ATTEMPT: ContextVar[tuple[int, int]] = ContextVar("chaupal_job_attempt", default=(1, 1))
+
+
+def current_attempt() -> tuple[int, int]:
+    """(this run's attempt number from 1, the job's attempt limit) inside a job handler."""
+    return _ATTEMPT.get()
 
 
 def job_handler(kind: str) -> Callable[[Handler], Handler]:

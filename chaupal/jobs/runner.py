@@ -23,7 +23,7 @@ from chaupal.config import Settings
 from chaupal.db import utcnow
 from chaupal.events import Hub, after_commit, discard_pending
 from chaupal.jobs.queue import backoff_seconds, enqueue, recurring_key
-from chaupal.jobs.registry import HANDLERS, RECURRING, JobFailed, load_handlers
+from chaupal.jobs.registry import _ATTEMPT, HANDLERS, RECURRING, JobFailed, RetryLater, load_handlers
 from chaupal.metrics import job_finished
 from chaupal.models import Job
 
@@ -160,7 +160,9 @@ class JobRunner:
         handler = HANDLERS[job.kind]
         error: str | None = None
         committed = False
+        retry_in: float | None = None
         async with self._writer() as session:
+            token = _ATTEMPT.set((job.attempt, limit))
             try:
                 try:
                     await asyncio.wait_for(
@@ -170,7 +172,12 @@ class JobRunner:
                     verdict: tuple[str, str | None] = ("done", None)
                 except JobFailed as exc:  # the handler's own verdict: keep its writes, no retry
                     verdict = ("failed", str(exc) or "failed")
-                if await self._finish(session, job, *verdict):
+                except RetryLater as exc:  # the handler's own schedule: keep its writes
+                    if job.attempt >= limit:
+                        verdict = ("failed", exc.message)
+                    else:
+                        verdict, retry_in = ("queued", exc.message), exc.delay_seconds
+                if await self._finish(session, job, *verdict, retry_in=retry_in):
                     await session.commit()
                     committed = True
                 else:
@@ -178,27 +185,36 @@ class JobRunner:
             except Exception as exc:  # noqa: BLE001 (any error of a handler is a failed attempt)
                 error = _describe(exc)
             finally:
+                _ATTEMPT.reset(token)
                 if not committed:
                     discard_pending(session)
                     await session.rollback()
         if committed or error is not None:  # metrics: a reclaimed (discarded) run is not counted
-            job_finished(job.kind, committed and verdict[0], job.attempt < limit)
+            outcome = committed and ("retry" if verdict[0] == "queued" else verdict[0])
+            job_finished(job.kind, outcome, job.attempt < limit)
         if committed:
             await after_commit(session, self.hub)
         elif error is not None:
             log.warning("job %s (%s) attempt %s failed: %s", job.id, job.kind, job.attempt, error.splitlines()[-1])
             await self._fail(job, error, final=job.attempt >= limit)
 
-    async def _finish(self, session: AsyncSession, job: Claimed, state: str, error: str | None) -> bool:
-        """Mark `job` finished in the handler's transaction, if this claim still holds it."""
+    async def _finish(
+        self, session: AsyncSession, job: Claimed, state: str, error: str | None, *, retry_in: float | None = None
+    ) -> bool:
+        """Mark `job` finished in the handler's transaction, if this claim still holds it; with
+        `retry_in` (a handler's `RetryLater`) queue it again that many seconds from now."""
         now = utcnow()
-        values: dict[str, Any] = {
-            "state": state,
-            "finished_at": now,
-            "locked_by": None,
-            "locked_until": None,
-            "dedupe_key": None,  # a finished job no longer blocks a new one with its key
-        }
+        values: dict[str, Any]
+        if retry_in is not None:
+            values = {"state": "queued", "run_at": now + timedelta(seconds=retry_in), "locked_by": None, "locked_until": None}
+        else:
+            values = {
+                "state": state,
+                "finished_at": now,
+                "locked_by": None,
+                "locked_until": None,
+                "dedupe_key": None,  # a finished job no longer blocks a new one with its key
+            }
         if error is not None:
             values["last_error"] = error[:MAX_ERROR_CHARS]
         result = await session.execute(
@@ -210,7 +226,8 @@ class JobRunner:
         if result.rowcount != 1:  # type: ignore[attr-defined]
             return False
         await session.flush()
-        await self._next_occurrence(session, job.kind)
+        if retry_in is None:
+            await self._next_occurrence(session, job.kind)
         return True
 
     async def _fail(self, job: Claimed, error: str, *, final: bool) -> None:
