@@ -31,6 +31,13 @@ class Subscription:
     async def get(self) -> Event:
         return await self.queue.get()
 
+    async def next(self) -> Event | None:
+        """The next event, waiting without a timeout; None once this subscriber overflowed and
+        has read what was queued (an overflow needs a full queue, so it never waits then)."""
+        if self.overflowed and self.queue.empty():
+            return None
+        return await self.queue.get()
+
     def close(self) -> None:
         self.hub._subscribers.discard(self)
 

@@ -1,25 +1,25 @@
 """Mastodon's streaming API: the WebSocket at /api/v1/streaming (subscribe/unsubscribe
 messages, frames `{"stream", "event", "payload"}`) and the Server-Sent Events routes
-(/api/v1/streaming/user ...). Events come from streaming_fanout after commit."""
+(/api/v1/streaming/user ...). A connection's own coroutine only opens it and waits for its end:
+streaming_fanout's per-process tasks write its frames, keep-alives and time limits."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request, WebSocket
-from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocketDisconnect
 
 from chaupal.api.deps import Auth, load_auth
-from chaupal.api.mastodon.streaming_fanout import STREAMS, Conn, Fanout, Frame, Sub
+from chaupal.api.mastodon.streaming_conns import SSE_END, Message
+from chaupal.api.mastodon.streaming_fanout import STREAMS, Conn, Fanout, Sub
 from chaupal.errors import ApiError
 from chaupal.lib.text import tag_key
-from chaupal.web.stream import server_exiting
 
 router = APIRouter()
 
@@ -86,7 +86,7 @@ def parse_sub(name: Any, tag: Any, auth: Auth | None) -> Sub:
     return Sub(name)
 
 
-def open_conn(app: Any, auth: Auth | None, token: str | None) -> Conn:
+def open_conn(app: Any, auth: Auth | None, token: str | None, *, sse: bool) -> Conn:
     settings = app.state.settings
     fanout = fanout_of(app)
     if auth is not None and auth.account is not None:
@@ -97,14 +97,14 @@ def open_conn(app: Any, auth: Auth | None, token: str | None) -> Conn:
         key = ""  # anonymous: bounded by the server's connection limits, not here
     if key and fanout.count(key) >= settings.streaming_max_connections_per_user:
         raise ApiError(429, "Too many streaming connections")
-    viewer = auth.account.id if auth is not None and auth.account is not None else None
-    return Conn(viewer, key, asyncio.Queue(settings.stream_subscriber_queue))
-
-
-async def still_valid(app: Any, token: str) -> bool:
-    """The token is live and its account not suspended (checked every streaming_auth_recheck_seconds)."""
-    async with app.state.read_sessions() as session:
-        return await load_auth(session, token) is not None
+    return Conn(
+        auth.account.id if auth is not None and auth.account is not None else None,
+        key,
+        sse=sse,
+        backlog=settings.stream_subscriber_queue,
+        token_id=auth.token.id if auth is not None else None,
+        scopes=auth.scopes if auth is not None else frozenset(),
+    )
 
 
 @router.get("/api/v1/streaming/health")
@@ -115,50 +115,52 @@ async def health() -> Response:
 # --- Server-Sent Events ---------------------------------------------------------------
 
 
-def sse_frame(event: str, payload: str) -> str:
-    return f"event: {event}\ndata: {payload}\n\n"
+SSE_OPEN: Message = {"type": "http.response.body", "body": b":)\n\n", "more_body": True}
+SSE_HEADERS = [
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-store"),
+    (b"x-accel-buffering", b"no"),
+]
 
 
-async def sse_body(app: Any, conn: Conn, token: str | None) -> AsyncIterator[str]:
-    settings = app.state.settings
-    loop = asyncio.get_running_loop()
-    fanout = fanout_of(app)
-    fanout.add(conn)
-    try:
-        yield ":)\n\n"
-        deadline = loop.time() + settings.stream_max_seconds
-        next_check = loop.time() + settings.streaming_auth_recheck_seconds
-        next_beat = loop.time() + settings.stream_keepalive_seconds
-        while loop.time() < deadline and not conn.overflowed and not server_exiting():
-            wait = max(0.01, min(next_check, next_beat, deadline) - loop.time())
-            try:
-                frame = await asyncio.wait_for(conn.queue.get(), min(wait, 1.0))
-                yield sse_frame(frame[1], frame[2])
-            except TimeoutError:
-                pass
-            now = loop.time()
-            if now >= next_beat:
-                next_beat = now + settings.stream_keepalive_seconds
-                yield ":thump\n\n"
-            if token is not None and now >= next_check:
-                next_check = now + settings.streaming_auth_recheck_seconds
-                if not await still_valid(app, token):
-                    return
-    finally:
-        fanout.remove(conn)
+class EventStream(Response):
+    """An SSE response whose body the fan-out writes: this coroutine sends the headers and
+    the opening comment, registers the connection, then only waits for its end."""
+
+    def __init__(self, app: Any, conn: Conn) -> None:
+        self.app, self.conn = app, conn
+        self.status_code = 200
+        self.background = None
+        self.raw_headers = list(SSE_HEADERS)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        conn, fanout = self.conn, fanout_of(self.app)
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+        conn.send = send
+        fanout.add(conn)  # no await before the opening comment: no event slips past
+        conn.write(SSE_OPEN)
+        watcher = asyncio.ensure_future(_until_disconnect(receive, conn))
+        try:
+            await conn.ended
+        finally:
+            fanout.remove(conn)
+            watcher.cancel()
+            await conn.end(SSE_END)
+
+
+async def _until_disconnect(receive: Any, conn: Conn) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    conn.close("client gone")
 
 
 async def _sse(request: Request, name: str, tag: str | None = None) -> Response:
     token = raw_token(request)
     auth = await authenticate(request.app, token)
     sub = parse_sub(name, tag, auth)
-    conn = open_conn(request.app, auth, token)
-    conn.subs.add(sub)
-    return StreamingResponse(
-        sse_body(request.app, conn, token),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+    conn = open_conn(request.app, auth, token, sse=True)
+    conn.subscribe(sub)
+    return EventStream(request.app, conn)
 
 
 @router.get("/api/v1/streaming/user")
@@ -204,51 +206,36 @@ async def _deny(ws: WebSocket, error: ApiError) -> None:
         await ws.close(code=4000 + error.status)
 
 
-def _error(error: ApiError) -> str:
-    return json.dumps({"error": error.message, "status": error.status})
+def _error(error: ApiError) -> Message:
+    return {"type": "websocket.send", "text": json.dumps({"error": error.message, "status": error.status})}
 
 
 async def _ws_reader(ws: WebSocket, conn: Conn, auth: Auth | None, max_subs: int) -> None:
-    """Apply `{"type": "subscribe"|"unsubscribe", "stream": ..., "tag": ...}` messages."""
-    while True:
-        text = await ws.receive_text()
-        try:
-            message = json.loads(text)
-        except ValueError:
-            await ws.send_text(_error(ApiError(400, "Error parsing message")))
-            continue
-        if not isinstance(message, dict) or message.get("type") not in ("subscribe", "unsubscribe"):
-            await ws.send_text(_error(ApiError(400, "Unknown message type")))
-            continue
-        try:
-            sub = parse_sub(message.get("stream"), message.get("tag"), auth)
-            if message["type"] == "unsubscribe":
-                conn.subs.discard(sub)
-            elif sub not in conn.subs:
-                if len(conn.subs) >= max_subs:
-                    raise ApiError(400, "Too many subscriptions on this connection")
-                conn.subs.add(sub)
-        except ApiError as exc:
-            await ws.send_text(_error(exc))
-
-
-async def _ws_writer(ws: WebSocket, conn: Conn, token: str | None) -> None:
-    app = ws.app
-    settings = app.state.settings
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + settings.stream_max_seconds
-    next_check = loop.time() + settings.streaming_auth_recheck_seconds
-    while loop.time() < deadline and not conn.overflowed and not server_exiting():
-        try:
-            frame: Frame = await asyncio.wait_for(conn.queue.get(), 1.0)
-            stream, event, payload = frame
-            await ws.send_text(json.dumps({"stream": stream, "event": event, "payload": payload}))
-        except TimeoutError:
-            pass
-        if token is not None and loop.time() >= next_check:
-            next_check = loop.time() + settings.streaming_auth_recheck_seconds
-            if not await still_valid(app, token):
-                return
+    """Apply `{"type": "subscribe"|"unsubscribe", "stream": ..., "tag": ...}` messages; replies
+    go through the connection's writer, in order with the frames."""
+    try:
+        while True:
+            text = await ws.receive_text()
+            try:
+                message = json.loads(text)
+            except ValueError:
+                conn.write(_error(ApiError(400, "Error parsing message")))
+                continue
+            if not isinstance(message, dict) or message.get("type") not in ("subscribe", "unsubscribe"):
+                conn.write(_error(ApiError(400, "Unknown message type")))
+                continue
+            try:
+                sub = parse_sub(message.get("stream"), message.get("tag"), auth)
+                if message["type"] == "unsubscribe":
+                    conn.unsubscribe(sub)
+                elif sub not in conn.subs:
+                    if len(conn.subs) >= max_subs:
+                        raise ApiError(400, "Too many subscriptions on this connection")
+                    conn.subscribe(sub)
+            except ApiError as exc:
+                conn.write(_error(exc))
+    finally:
+        conn.close("client gone")
 
 
 @router.websocket("/api/v1/streaming")
@@ -256,32 +243,24 @@ async def streaming_socket(ws: WebSocket) -> None:
     token = raw_token(ws)
     try:
         auth = await authenticate(ws.app, token)
-        conn = open_conn(ws.app, auth, token)
+        conn = open_conn(ws.app, auth, token, sse=False)
         initial = ws.query_params.get("stream")
         if initial:
-            conn.subs.add(parse_sub(initial, ws.query_params.get("tag"), auth))
+            conn.subscribe(parse_sub(initial, ws.query_params.get("tag"), auth))
     except ApiError as exc:
         await _deny(ws, exc)
         return
-    fanout = fanout_of(ws.app)
-    fanout.add(conn)
     protocol = ws.headers.get("sec-websocket-protocol")
+    await ws.accept(subprotocol=protocol.split(",")[0].strip() if protocol else None)
+    fanout = fanout_of(ws.app)
+    conn.send = ws.send
+    fanout.add(conn)  # no await since the accept: no event slips past
+    reader = asyncio.create_task(_ws_reader(ws, conn, auth, ws.app.state.settings.streaming_max_subscriptions))
     try:
-        await ws.accept(subprotocol=protocol.split(",")[0].strip() if protocol else None)
-    except BaseException:
-        fanout.remove(conn)
-        raise
-    max_subs = ws.app.state.settings.streaming_max_subscriptions
-    reader = asyncio.create_task(_ws_reader(ws, conn, auth, max_subs))
-    writer = asyncio.create_task(_ws_writer(ws, conn, token))
-    try:
-        await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+        await conn.ended
     finally:
         fanout.remove(conn)
-        for task in (reader, writer):
-            task.cancel()
-        for task in (reader, writer):
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
-                await task
-        with contextlib.suppress(Exception):
-            await ws.close()
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
+            await reader
+        await conn.end({"type": "websocket.close", "code": 1000, "reason": ""})
