@@ -192,6 +192,8 @@ class Settings(BaseSettings):
     federation_processed_retention_days: int = 30  # processed inbox activity ids kept for dedupe
     federation_max_remote_attachments: int = 4  # attachments kept per remote post
     federation_max_remote_content_chars: int = 100_000  # longer remote HTML is truncated
+    federation_collection_page_size: int = 20  # items per page of outbox/followers/following (Mastodon's 20)
+    federation_nodeinfo_cache_seconds: int = 300  # NodeInfo usage counts are recomputed this often
 
     # Who-to-follow (issue 5): graph suggestions over a bounded circle of trust, cached per user
     suggestions_default: int = 40  # GET /api/v{1,2}/suggestions limit default (Mastodon's)
