@@ -27,6 +27,7 @@ HANDLER_MODULES: list[str] = [
     "chaupal.insights.trends.job",
     "chaupal.insights.analytics.job",
     "chaupal.feeds.fanout",
+    "chaupal.federation.delivery",
 ]
 
 
