@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.actions.accounts import check_username
-from chaupal.actions.impersonation import do_flag_lookalikes
+from chaupal.actions.impersonation import do_flag_imitators, do_flag_lookalikes
 from chaupal.config import Settings
 from chaupal.db import utcnow
 from chaupal.errors import ApiError, unprocessable
@@ -325,7 +325,9 @@ async def check_grant_verification(
     refusal = await verification_refusal(session, account, verification)
     if refusal:
         raise unprocessable(refusal)
-    return await do_set_verification(session, account, verification, evidence, moderator)
+    event = await do_set_verification(session, account, verification, evidence, moderator)
+    await do_flag_imitators(session, account)
+    return event
 
 
 async def check_revoke_verification(

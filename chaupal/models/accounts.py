@@ -78,6 +78,9 @@ class Account(Base):
     kind: Mapped[str] = mapped_column(String(16), default="person")
     verification: Mapped[str | None] = mapped_column(String(16), default=None)
     verified_at: Mapped[datetime | None] = mapped_column(default=None)
+    # TR39-style skeletons of the names (chaupal.gov.confusables), for look-alike checks.
+    username_skeleton: Mapped[str | None] = mapped_column(String(255), default=None, index=True)
+    display_name_skeleton: Mapped[str | None] = mapped_column(String(255), default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

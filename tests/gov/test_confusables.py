@@ -139,3 +139,29 @@ async def test_institution_created_by_moderator__lookalike__flagged(app, client,
     )
     assert r.status_code == 200
     assert [f.related_account_id for f in await _flags(app)] == [pmo]
+
+
+async def test_verification__lookalikes_registered_before__flagged_once(app, client, settings, make_user):
+    early_fake = await make_user("PMO_lndia")
+    fan = await make_user("someone")
+    r = await client.patch(
+        "/api/v1/accounts/update_credentials", json={"display_name": "PMO  Іndia"}, headers=fan.headers
+    )
+    assert r.status_code == 200
+    await make_user("IndiaPMO_fan")  # different: never flagged
+    assert await _flags(app) == []  # nothing to imitate yet
+
+    pmo = await _verified_pmo(app, client, settings, make_user)
+
+    flags = await _flags(app)
+    assert sorted((f.account_id, f.related_account_id) for f in flags) == sorted(
+        [(early_fake.account_id, pmo), (fan.account_id, pmo)]
+    )
+    # Verifying again (a changed type) raises no second flag for the same pair.
+    mod = await make_staff(app, make_user, "mod2")
+    r = await client.post(
+        f"{ADMIN}/accounts/{pmo}/verification", json={"type": "organisation", "evidence": "re-typed"},
+        headers=mod.headers,
+    )
+    assert r.status_code == 200
+    assert len(await _flags(app)) == 2

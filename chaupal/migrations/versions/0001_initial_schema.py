@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 14:38:06.724586
+Create Date: 2026-11-28 14:44:49.959453
 """
 
 from collections.abc import Sequence
@@ -60,6 +60,8 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("verification", sa.String(length=16), nullable=True),
         sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("username_skeleton", sa.String(length=255), nullable=True),
+        sa.Column("display_name_skeleton", sa.String(length=255), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -75,6 +77,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.create_index("ix_accounts_created", ["created_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_accounts_display_name_skeleton"), ["display_name_skeleton"], unique=False
+        )
         batch_op.create_index("ix_accounts_domain", ["domain"], unique=False)
         batch_op.create_index(
             "ix_accounts_suspended",
@@ -84,6 +89,9 @@ def upgrade() -> None:
             sqlite_where=sa.text("suspended_at IS NOT NULL"),
         )
         batch_op.create_index("ix_accounts_uri", ["uri"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_accounts_username_skeleton"), ["username_skeleton"], unique=False
+        )
 
     op.create_table(
         "analytics_days",
@@ -1494,6 +1502,7 @@ def downgrade() -> None:
     op.drop_table("analytics_dirty_days")
     op.drop_table("analytics_days")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_accounts_username_skeleton"))
         batch_op.drop_index("ix_accounts_uri")
         batch_op.drop_index(
             "ix_accounts_suspended",
@@ -1501,6 +1510,7 @@ def downgrade() -> None:
             sqlite_where=sa.text("suspended_at IS NOT NULL"),
         )
         batch_op.drop_index("ix_accounts_domain")
+        batch_op.drop_index(batch_op.f("ix_accounts_display_name_skeleton"))
         batch_op.drop_index("ix_accounts_created")
 
     op.drop_table("accounts")
