@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     # (scale-out: leave it on in one process, or run the CLI from cron).
     media_cleanup_interval_seconds: int = 3600
     media_base_url: str | None = None  # default: {base_url}/system/media (a CDN or S3 later)
+    max_avatar_bytes: int = 2 * 1024 * 1024  # profile picture (remote ones larger are not cached)
+    max_header_bytes: int = 2 * 1024 * 1024  # profile header image (remote ones larger are not cached)
 
     # Paging limits (default, maximum) per kind of list, as Mastodon documents them
     page_statuses_default: int = 20
@@ -194,6 +196,7 @@ class Settings(BaseSettings):
     federation_max_remote_content_chars: int = 100_000  # longer remote HTML is truncated
     federation_collection_page_size: int = 20  # items per page of outbox/followers/following (Mastodon's 20)
     federation_nodeinfo_cache_seconds: int = 300  # NodeInfo usage counts are recomputed this often
+    federation_cache_remote_media: bool = True  # copy remote media through our pipeline (off: remote URLs)
 
     # Who-to-follow (issue 5): graph suggestions over a bounded circle of trust, cached per user
     suggestions_default: int = 40  # GET /api/v{1,2}/suggestions limit default (Mastodon's)
