@@ -47,6 +47,10 @@ class Account(Base):
     fields: Mapped[list[Any]] = mapped_column(default=list)  # [{"name","value","verified_at"}]
     avatar_path: Mapped[str | None] = mapped_column(String(255), default=None)
     header_path: Mapped[str | None] = mapped_column(String(255), default=None)
+    # Remote accounts: the actor's `icon` / `image` URLs; `avatar_path` / `header_path` then hold
+    # our cached copy (media storage key), made through the media pipeline (issue 7).
+    avatar_remote_url: Mapped[str | None] = mapped_column(String(1024), default=None)
+    header_remote_url: Mapped[str | None] = mapped_column(String(1024), default=None)
     bot: Mapped[bool] = mapped_column(Boolean, default=False)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     discoverable: Mapped[bool] = mapped_column(Boolean, default=True)

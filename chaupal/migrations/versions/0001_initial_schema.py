@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 14:44:49.959453
+Create Date: 2026-11-28 14:52:09.827638
 """
 
 from collections.abc import Sequence
@@ -33,6 +33,8 @@ def upgrade() -> None:
         sa.Column("fields", sa.JSON(), nullable=False),
         sa.Column("avatar_path", sa.String(length=255), nullable=True),
         sa.Column("header_path", sa.String(length=255), nullable=True),
+        sa.Column("avatar_remote_url", sa.String(length=1024), nullable=True),
+        sa.Column("header_remote_url", sa.String(length=1024), nullable=True),
         sa.Column("bot", sa.Boolean(), nullable=False),
         sa.Column("locked", sa.Boolean(), nullable=False),
         sa.Column("discoverable", sa.Boolean(), nullable=False),
