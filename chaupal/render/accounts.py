@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.config import Settings
 from chaupal.db import utcnow
+from chaupal.media.storage import media_base_url
 from chaupal.models import Account, Block, Follow, FollowRequest, Mute, User
 from chaupal.render import iso
 
@@ -21,13 +22,25 @@ def account_uri(settings: Settings, account: Account) -> str:
     return account.uri or f"{settings.base_url}/users/{account.username}"
 
 
+def _remote_image(settings: Settings, cached: str | None, remote: str | None) -> str | None:
+    """A remote account's avatar/header: our cached copy (a media storage key), else the
+    remote URL (chaupal.federation.media_cache)."""
+    return f"{media_base_url(settings)}/{cached}" if cached else remote
+
+
 def avatar_url(settings: Settings, account: Account) -> str:
+    if account.domain:
+        remote = _remote_image(settings, account.avatar_path, account.avatar_remote_url)
+        return remote or f"{settings.base_url}/static/avatar-missing.png"
     if account.avatar_path:
         return f"{settings.base_url}/system/{account.avatar_path}"
     return f"{settings.base_url}/static/avatar-missing.png"
 
 
 def header_url(settings: Settings, account: Account) -> str:
+    if account.domain:
+        remote = _remote_image(settings, account.header_path, account.header_remote_url)
+        return remote or f"{settings.base_url}/static/header-missing.png"
     if account.header_path:
         return f"{settings.base_url}/system/{account.header_path}"
     return f"{settings.base_url}/static/header-missing.png"

@@ -19,12 +19,19 @@ def render_media(settings: Settings, media: MediaAttachment) -> dict[str, Any]:
     ready = media.processing == "done"
     meta = dict(media.meta or {})
     meta["focus"] = {"x": media.focus_x, "y": media.focus_y}
+    # A remote attachment: our cached copy once made (chaupal.federation.media_cache), else the
+    # remote file itself (an image is its own preview).
+    remote = media.remote_url
     return {
         "id": str(media.id),
         "type": media.type,
-        "url": f"{base}/{media.file_path}" if ready and media.file_path else None,
-        "preview_url": f"{base}/{media.thumbnail_path}" if media.thumbnail_path else None,
-        "remote_url": None,
+        "url": f"{base}/{media.file_path}" if ready and media.file_path else remote,
+        "preview_url": (
+            f"{base}/{media.thumbnail_path}"
+            if media.thumbnail_path
+            else (remote if media.type == "image" else None)
+        ),
+        "remote_url": remote,
         "preview_remote_url": None,
         "text_url": None,
         "meta": meta,
