@@ -1,10 +1,11 @@
 """Issue 6, figure 5: streaming latency with N open SSE connections to /api/v1/streaming/public on
-one `chaupal serve` process (PostgreSQL + Redis pub/sub bus), from one asyncio client process
-using raw sockets (uvloop). For each post: time from sending POST /api/v1/statuses until the
-`update` frame reaches each connection (an upper bound of commit → frame: it includes the
-post's own ~tens of ms before commit), and until the last connection has it.
+one `chaupal serve` process (PostgreSQL + Redis pub/sub bus). The connections are held by
+`--clients` child processes (uvloop, one asyncio Protocol per socket: no task per connection).
+For each post: time from sending POST /api/v1/statuses until the `update` frame reaches each
+connection (an upper bound of commit → frame: it includes the post's own work before commit),
+and until the last connection has it. Times are CLOCK_MONOTONIC, shared by all processes.
 
-    .venv/bin/python benchmarks/bench_streaming.py [--steps 1000,3000,10000] [--posts 15]
+    .venv/bin/python benchmarks/bench_streaming.py [--steps 1000,3000,10000] [--posts 15] [--repeat 1]
 
 Writes benchmarks/results/streaming.json. Scratch database and Redis prefix are removed."""
 
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,56 +40,128 @@ from chaupal.config import Settings
 console = Console()
 REDIS_URL = os.environ.get("CHAUPAL_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 MARK = re.compile(rb"benchmark(\d+)x")
+REQUEST = b"GET /api/v1/streaming/public HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n"
+OPEN_BATCH = 500  # connections opened at once by each client process
+
+
+# --- client process: holds its share of the connections ---------------------------------
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.open = 0
+        self.closed = 0
+        self.arrivals: dict[int, list[float]] = defaultdict(list)
+
+
+class StreamProtocol(asyncio.Protocol):
+    """One SSE connection: records when each post's marker first arrives."""
+
+    def __init__(self, rec: Recorder) -> None:
+        self.rec = rec
+        self.tail = b""
+        self.opened = False
+        self.seen: set[int] = set()
+
+    def connection_made(self, transport: Any) -> None:
+        transport.write(REQUEST)
+
+    def data_received(self, data: bytes) -> None:
+        now = time.perf_counter()
+        buf = self.tail + data
+        if not self.opened and b":)" in buf:
+            self.opened = True
+            self.rec.open += 1
+        for m in MARK.finditer(buf):
+            k = int(m.group(1))
+            if k not in self.seen:
+                self.seen.add(k)
+                self.rec.arrivals[k].append(now)
+        self.tail = buf[-40:]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.rec.closed += 1
+
+
+async def child(port: int) -> None:
+    """Commands on stdin, one JSON line each: {"grow": n} -> {"open": n};
+    {"wait": k, "n": n, "timeout": s} -> {"times": [...]} once n connections have post k."""
+    loop = asyncio.get_running_loop()
+    rec = Recorder()
+    transports: list[Any] = []
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while line := await reader.readline():
+        cmd = json.loads(line)
+        if "grow" in cmd:
+            target = cmd["grow"]
+            while len(transports) < target:
+                batch = min(OPEN_BATCH, target - len(transports))
+                made = await asyncio.gather(
+                    *(loop.create_connection(lambda: StreamProtocol(rec), "127.0.0.1", port) for _ in range(batch))
+                )
+                transports += [t for t, _ in made]
+                deadline = time.monotonic() + 120
+                while rec.open < len(transports) and time.monotonic() < deadline:
+                    await asyncio.sleep(0.01)
+            answer: dict[str, Any] = {"open": rec.open - rec.closed}
+        else:
+            k, deadline = cmd["wait"], time.monotonic() + cmd["timeout"]
+            while len(rec.arrivals.get(k, ())) < cmd["n"] and time.monotonic() < deadline:
+                await asyncio.sleep(0.005)
+            answer = {"times": rec.arrivals.pop(k, [])}
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+    for t in transports:
+        t.close()
+
+
+# --- the coordinator -----------------------------------------------------------------
 
 
 class Clients:
-    """N raw SSE connections; arrival times of each marker per connection."""
+    """The client processes, each holding an equal share of the connections."""
 
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.tasks: list[asyncio.Task[None]] = []
-        self.arrivals: dict[int, list[float]] = {}
-        self.open = 0
-        self.closed = 0
+    def __init__(self, procs: list[Any]) -> None:
+        self.procs = procs
+        self.shares = [0] * len(procs)
 
-    async def _one(self, ready: asyncio.Event) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-        writer.write(
-            b"GET /api/v1/streaming/public HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n"
+    @classmethod
+    async def start(cls, port: int, count: int) -> Clients:
+        procs = [
+            await asyncio.create_subprocess_exec(
+                sys.executable, __file__, "--child", str(port),
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**26,
+            )
+            for _ in range(count)
+        ]
+        return cls(procs)
+
+    async def _ask(self, proc: Any, cmd: dict[str, Any]) -> dict[str, Any]:
+        proc.stdin.write(json.dumps(cmd).encode() + b"\n")
+        await proc.stdin.drain()
+        return json.loads(await proc.stdout.readline())
+
+    async def grow(self, n: int) -> int:
+        k = len(self.procs)
+        self.shares = [n // k + (1 if i < n % k else 0) for i in range(k)]
+        answers = await asyncio.gather(*(self._ask(p, {"grow": s}) for p, s in zip(self.procs, self.shares)))
+        return sum(a["open"] for a in answers)
+
+    async def arrivals(self, k: int, timeout: float) -> list[float]:
+        answers = await asyncio.gather(
+            *(self._ask(p, {"wait": k, "n": s, "timeout": timeout}) for p, s in zip(self.procs, self.shares))
         )
-        seen: set[int] = set()
-        tail = b""
-        opened = False
-        try:
-            while True:
-                chunk = await reader.read(65536)
-                if not chunk:
-                    break
-                now = time.perf_counter()
-                buf = tail + chunk
-                if not opened and b":)" in buf:
-                    opened = True
-                    self.open += 1
-                    ready.set()
-                for m in MARK.finditer(buf):
-                    k = int(m.group(1))
-                    if k not in seen:
-                        seen.add(k)
-                        self.arrivals.setdefault(k, []).append(now)
-                tail = buf[-40:]
-        finally:
-            self.closed += 1
-            writer.close()
+        return [t for a in answers for t in a["times"]]
 
-    async def grow(self, n: int) -> None:
-        """Open connections until `n` are open, 200 at a time."""
-        while len(self.tasks) < n:
-            batch = []
-            for _ in range(min(200, n - len(self.tasks))):
-                ready = asyncio.Event()
-                self.tasks.append(asyncio.create_task(self._one(ready)))
-                batch.append(ready.wait())
-            await asyncio.wait_for(asyncio.gather(*batch), 60)
+    async def stop(self) -> None:
+        for p in self.procs:
+            p.stdin.close()
+        for p in self.procs:
+            try:
+                await asyncio.wait_for(p.wait(), 30)
+            except TimeoutError:
+                p.kill()
 
 
 def pct(values: list[float], q: int) -> float:
@@ -98,15 +172,15 @@ def pct(values: list[float], q: int) -> float:
     )
 
 
-async def measure(
-    clients: Clients, url: str, token: str, n: int, posts: int, first: int
-) -> dict[str, Any]:
-    lat: list[float] = []
+async def measure(clients: Clients, url: str, token: str, n: int, posts: int, first: int) -> dict[str, Any]:
+    lat: list[float] = []  # from sending the POST: an upper bound of commit -> frame
+    after: list[float] = []  # from the POST's answer (sent after commit): a lower bound
     last: list[float] = []
     rtt: list[float] = []
     missing = 0
+    load_before = os.getloadavg()[0]
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
-        for i in range(first, first + posts):
+        for i in range(first - 1, first + posts):  # the first post warms up, untimed
             await asyncio.sleep(0.5)
             t0 = time.perf_counter()
             r = await http.post(
@@ -114,75 +188,61 @@ async def measure(
                 headers={"Authorization": f"Bearer {token}"},
                 json={"status": f"stream benchmark{i}x #bench"},
             )
-            rtt.append(time.perf_counter() - t0)
+            t1 = time.perf_counter()
             assert r.status_code == 200, r.text
-            deadline = time.monotonic() + 20
-            while len(clients.arrivals.get(i, ())) < n and time.monotonic() < deadline:
-                await asyncio.sleep(0.01)
-            got = clients.arrivals.get(i, [])
+            got = await clients.arrivals(i, 20)
+            if i < first:
+                continue
+            rtt.append(t1 - t0)
             missing += n - len(got)
             lat.extend(a - t0 for a in got)
+            after.extend(a - t1 for a in got)
             if got:
                 last.append(max(got) - t0)
     return {
         "connections": n,
-        "open": clients.open - clients.closed,
         "posts": posts,
         "frames": len(lat),
         "missing_frames": missing,
         "p50_ms": pct(lat, 50) * 1000,
         "p99_ms": pct(lat, 99) * 1000,
+        "after_answer_p50_ms": pct(after, 50) * 1000,
+        "after_answer_p99_ms": pct(after, 99) * 1000,
         "last_frame_median_ms": statistics.median(last) * 1000,
         "post_round_trip_median_ms": statistics.median(rtt) * 1000,
+        "load_before": load_before,
         "load": os.getloadavg()[0],
     }
 
 
-async def run_steps(
-    port: int, url: str, token: str, args: argparse.Namespace
-) -> list[dict[str, Any]]:
-    clients = Clients(port)
+async def run_steps(port: int, url: str, token: str, args: argparse.Namespace) -> list[dict[str, Any]]:
+    clients = await Clients.start(port, args.clients)
     out = []
-    first = 0
+    first = 1
     try:
         for n in args.steps:
             t0 = time.perf_counter()
-            await clients.grow(n)
-            console.print(
-                f"{clients.open - clients.closed:,} streams open (+{time.perf_counter() - t0:.1f} s)"
-            )
+            opened = await clients.grow(n)
+            took = time.perf_counter() - t0
+            console.print(f"{opened:,} streams open (+{took:.1f} s)")
             await asyncio.sleep(2)
             row = await measure(clients, url, token, n, args.posts, first)
-            first += args.posts
+            row["open"], row["open_seconds"] = opened, took
+            first += args.posts + 1
             console.print(row)
             out.append(row)
     finally:
-        for t in clients.tasks:
-            t.cancel()
-        await asyncio.gather(*clients.tasks, return_exceptions=True)
+        await clients.stop()
     return out
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument(
-        "--steps", default="1000,3000,10000", type=lambda v: [int(x) for x in v.split(",")]
-    )
-    p.add_argument("--posts", type=int, default=15, help="posts timed at each step")
-    args = p.parse_args()
-    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # inherited by the server
+def run_once(args: argparse.Namespace, hard: int) -> list[dict[str, Any]]:
+    """One server on a scratch database: the steps, in order."""
     tmp = Path(tempfile.mkdtemp(prefix="chaupal-bench-stream-"))
     dbname = f"chaupal_bench_stream_{uuid.uuid4().hex[:10]}"
     prefix = f"chaupal-bench-stream-{uuid.uuid4().hex[:10]}:"
     pg_admin(f'CREATE DATABASE "{dbname}"')
     url = f"{PG_ADMIN_URL.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+asyncpg://')}/{dbname}"
-    result: dict[str, Any] = {
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "command": " ".join(["benchmarks/bench_streaming.py", *sys.argv[1:]]),
-        "nofile": hard,
-    }
     try:
         settings = Settings(data_dir=tmp, database_url=url)
         asyncio.run(migrations.upgrade(settings))
@@ -200,7 +260,7 @@ def main() -> None:
         with Server(env, 1) as server:
             import uvloop
 
-            result["steps"] = uvloop.run(run_steps(server.port, server.url, token, args))
+            return uvloop.run(run_steps(server.port, server.url, token, args))
     finally:
         pg_admin(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
         import redis
@@ -210,9 +270,44 @@ def main() -> None:
         if keys:
             r.delete(*keys)
         os.system(f"rm -rf {tmp}")
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        import uvloop
+
+        uvloop.run(child(int(sys.argv[2])))
+        return
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument(
+        "--steps", default="1000,3000,10000", type=lambda v: [int(x) for x in v.split(",")]
+    )
+    p.add_argument("--posts", type=int, default=15, help="posts timed at each step")
+    p.add_argument("--repeat", type=int, default=1, help="whole runs (fresh server); the table shows medians")
+    p.add_argument("--clients", type=int, default=1, help="client processes holding the connections")
+    args = p.parse_args()
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # inherited by the server and clients
+    result: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "command": " ".join(["benchmarks/bench_streaming.py", *sys.argv[1:]]),
+        "nofile": hard,
+        "runs": [],
+    }
+    for _ in range(args.repeat):
+        result["runs"].append(run_once(args, hard))
+    result["steps"] = [
+        {
+            key: statistics.median(run[i][key] for run in result["runs"])
+            for key in result["runs"][0][i]
+        }
+        for i in range(len(args.steps))
+    ]
     result["machine"]["load_after"] = os.getloadavg()[0]
     table = Table(
-        title="Streaming: POST sent → update frame at the client (public SSE, 1 server process)"
+        title=f"Streaming: POST sent → update frame at the client (public SSE, 1 server process; "
+        f"medians of {args.repeat} run(s))"
     )
     for col in (
         "connections",
@@ -220,6 +315,7 @@ def main() -> None:
         "missing",
         "p50 ms",
         "p99 ms",
+        "after answer p50 / p99 ms",
         "last frame ms",
         "POST round trip ms",
         "load",
@@ -232,6 +328,7 @@ def main() -> None:
             str(s["missing_frames"]),
             f"{s['p50_ms']:.0f}",
             f"{s['p99_ms']:.0f}",
+            f"{s['after_answer_p50_ms']:.0f} / {s['after_answer_p99_ms']:.0f}",
             f"{s['last_frame_median_ms']:.0f}",
             f"{s['post_round_trip_median_ms']:.0f}",
             f"{s['load']:.1f}",
