@@ -88,6 +88,11 @@ def include_routers(app: FastAPI) -> None:
     from chaupal.api import metrics
 
     app.include_router(metrics.router)  # GET /metrics for Prometheus (issue 6)
+    from chaupal.api.federation import actors, hostmeta, nodeinfo, objects, webfinger
+    from chaupal.api.federation import collections as ap_collections
+
+    for module in (webfinger, hostmeta, nodeinfo, actors, ap_collections, objects):  # ActivityPub
+        app.include_router(module.router)  # discovery, actors, collections, objects (issue 7)
 
 
 def iter_routes(app: FastAPI) -> list[tuple[str, str]]:

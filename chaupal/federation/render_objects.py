@@ -116,6 +116,25 @@ async def actor(
 ) -> dict[str, Any]:
     """The actor document of a local account (its key pair is made on first need)."""
     await ensure_keypair(session, account)
+    assert account.public_key is not None
+    return actor_document(
+        settings,
+        account,
+        public_key_pem=account.public_key,
+        institution=institution,
+        moved_to_uri=moved_to_uri,
+    )
+
+
+def actor_document(
+    settings: Settings,
+    account: Account,
+    *,
+    public_key_pem: str,
+    institution: InstitutionProfile | None = None,
+    moved_to_uri: str | None = None,
+) -> dict[str, Any]:
+    """The actor document, given the account's public key (pure; `actor` makes the key)."""
     uri = actor_uri(settings, account)
     doc: dict[str, Any] = {
         "@context": AS_CONTEXT,
@@ -138,7 +157,7 @@ async def actor(
         "publicKey": {
             "id": key_id(settings, account),
             "owner": uri,
-            "publicKeyPem": account.public_key,
+            "publicKeyPem": public_key_pem,
         },
         "tag": [],
         "attachment": [_field(f) for f in (account.fields or []) if isinstance(f, dict)],
@@ -268,50 +287,69 @@ def note(
 
 
 async def load_note(session: AsyncSession, settings: Settings, status: Status) -> dict[str, Any]:
-    """`note()` with its author, mentions, tags, media and parent loaded (a few queries)."""
-    author = await session.get(Account, status.account_id)
-    assert author is not None
-    mentions = list(
-        (
-            await session.scalars(
-                select(Account)
-                .join(Mention, Mention.account_id == Account.id)
-                .where(Mention.status_id == status.id)
-                .order_by(Mention.id)
+    """`note()` with its author, mentions, tags, media and parent loaded."""
+    return (await load_notes(session, settings, [status]))[0]
+
+
+async def load_notes(
+    session: AsyncSession, settings: Settings, statuses: Sequence[Status]
+) -> list[dict[str, Any]]:
+    """Notes of several statuses (originals, not reblogs) in a fixed number of queries."""
+    if not statuses:
+        return []
+    ids = [s.id for s in statuses]
+    mentions: dict[int, list[Account]] = {}
+    for sid, acc in (
+        await session.execute(
+            select(Mention.status_id, Account)
+            .join(Account, Account.id == Mention.account_id)
+            .where(Mention.status_id.in_(ids))
+            .order_by(Mention.id)
+        )
+    ).all():
+        mentions.setdefault(sid, []).append(acc)
+    tags: dict[int, list[str]] = {}
+    for sid, name in (
+        await session.execute(
+            select(StatusTag.status_id, Tag.name)
+            .join(Tag, Tag.id == StatusTag.tag_id)
+            .where(StatusTag.status_id.in_(ids))
+        )
+    ).all():
+        tags.setdefault(sid, []).append(name)
+    media: dict[int, list[MediaAttachment]] = {}
+    for m in (
+        await session.scalars(
+            select(MediaAttachment)
+            .where(MediaAttachment.status_id.in_(ids))
+            .order_by(MediaAttachment.position, MediaAttachment.id)
+        )
+    ).all():
+        assert m.status_id is not None
+        media.setdefault(m.status_id, []).append(m)
+    parent_ids = {s.in_reply_to_id for s in statuses if s.in_reply_to_id}
+    parents: dict[int, Status] = {}
+    if parent_ids:
+        rows = await session.scalars(select(Status).where(Status.id.in_(parent_ids)))
+        parents = {p.id: p for p in rows.all()}
+    account_ids = {s.account_id for s in statuses} | {p.account_id for p in parents.values()}
+    accounts = {
+        a.id: a
+        for a in (await session.scalars(select(Account).where(Account.id.in_(account_ids)))).all()
+    }
+    out = []
+    for s in statuses:
+        parent = parents.get(s.in_reply_to_id) if s.in_reply_to_id else None
+        parent_uri = status_uri(settings, accounts[parent.account_id], parent) if parent else None
+        out.append(
+            note(
+                settings,
+                s,
+                author=accounts[s.account_id],
+                mentions=mentions.get(s.id, []),
+                tags=sorted(tags.get(s.id, [])),
+                media=media.get(s.id, []),
+                in_reply_to_uri=parent_uri,
             )
-        ).all()
-    )
-    tags = sorted(
-        (
-            await session.scalars(
-                select(Tag.name)
-                .join(StatusTag, StatusTag.tag_id == Tag.id)
-                .where(StatusTag.status_id == status.id)
-            )
-        ).all()
-    )
-    media = list(
-        (
-            await session.scalars(
-                select(MediaAttachment)
-                .where(MediaAttachment.status_id == status.id)
-                .order_by(MediaAttachment.position, MediaAttachment.id)
-            )
-        ).all()
-    )
-    parent_uri = None
-    if status.in_reply_to_id:
-        parent = await session.get(Status, status.in_reply_to_id)
-        if parent is not None:
-            parent_author = await session.get(Account, parent.account_id)
-            assert parent_author is not None
-            parent_uri = status_uri(settings, parent_author, parent)
-    return note(
-        settings,
-        status,
-        author=author,
-        mentions=mentions,
-        tags=tags,
-        media=media,
-        in_reply_to_uri=parent_uri,
-    )
+        )
+    return out

@@ -60,8 +60,10 @@ def assert_same_shape(expected: Any, actual: Any, path: str = "$") -> None:
     elif want == "list" and expected and actual:
         for i, item in enumerate(actual):
             candidates = [e for e in expected if _kind(e) == _kind(item)]
-            if _kind(item) == "object" and "type" in item:
-                candidates = [e for e in candidates if e.get("type") == item["type"]] or candidates
+            for discriminator in ("type", "rel"):  # AS objects by type, JRD links by rel
+                if _kind(item) == "object" and discriminator in item:
+                    same = [e for e in candidates if e.get(discriminator) == item[discriminator]]
+                    candidates = same or candidates
             assert candidates, f"{path}[{i}]: {item!r} matches no documented item"
             assert_same_shape(candidates[0], item, f"{path}[{i}]")
 

@@ -1,0 +1,104 @@
+"""Local posts by their ActivityPub id: `/users/{username}/statuses/{id}` is the Note (public
+and unlisted posts only; browsers are sent to the post's page) and `.../activity` the Create,
+or the Announce of a boost. Deleted posts answer 410 with a Tombstone."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chaupal.api.deps import SessionDep, SettingsDep
+from chaupal.api.federation.common import ActivityResponse, local_account, wants_activity_json
+from chaupal.config import Settings
+from chaupal.errors import ApiError, not_found
+from chaupal.federation.keys import actor_uri
+from chaupal.federation.render import AS_CONTEXT, announce, create, load_note, status_uri
+from chaupal.models import Account, Status
+from chaupal.models.federation import Tombstone
+
+router = APIRouter()
+SHOWN = ("public", "unlisted")
+
+
+async def _status(
+    session: AsyncSession, settings: Settings, username: str, status_id: str
+) -> tuple[Account, Status]:
+    """The author and a post of theirs that anyone may fetch; 404/410 otherwise."""
+    account = await local_account(session, username)
+    if account.suspended_at is not None:
+        raise ApiError(410, "Account is suspended")
+    if not status_id.isdigit() or len(status_id) > 19:
+        raise not_found()
+    status = await session.scalar(
+        select(Status).where(Status.id == int(status_id), Status.account_id == account.id)
+    )
+    if status is None:
+        uri = f"{actor_uri(settings, account)}/statuses/{status_id}"
+        if await session.scalar(select(Tombstone.id).where(Tombstone.uri == uri)):
+            raise _Gone(uri)
+        raise not_found()
+    if status.visibility not in SHOWN:
+        raise not_found()  # followers-only and direct posts are not served (no signed fetch yet)
+    return account, status
+
+
+class _Gone(Exception):
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+
+
+def _tombstone(uri: str) -> ActivityResponse:
+    return ActivityResponse(
+        {"@context": AS_CONTEXT, "id": uri, "type": "Tombstone"}, status_code=410
+    )
+
+
+@router.get("/users/{username}/statuses/{status_id}")
+async def get_note(
+    username: str, status_id: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    try:
+        account, status = await _status(session, settings, username, status_id)
+    except _Gone as gone:
+        return _tombstone(gone.uri)
+    if status.reblog_of_id:
+        raise not_found()  # a boost is only an activity: /activity
+    if not wants_activity_json(request):
+        page = status.url or f"/@{account.username}/{status.id}"
+        return RedirectResponse(page, status_code=302, headers={"Vary": "Accept"})
+    return ActivityResponse(await load_note(session, settings, status), headers={"Vary": "Accept"})
+
+
+@router.get("/users/{username}/statuses/{status_id}/activity")
+async def get_activity(
+    username: str, status_id: str, session: SessionDep, settings: SettingsDep
+) -> Response:
+    try:
+        account, status = await _status(session, settings, username, status_id)
+    except _Gone as gone:
+        return _tombstone(f"{gone.uri}/activity")
+    if not status.reblog_of_id:
+        return ActivityResponse(create(await load_note(session, settings, status)))
+    row = (
+        await session.execute(
+            select(Status, Account)
+            .join(Account, Account.id == Status.account_id)
+            .where(Status.id == status.reblog_of_id, Status.visibility.in_(SHOWN))
+        )
+    ).first()
+    if row is None:
+        raise not_found()
+    original, author = row
+    if author.suspended_at is not None:
+        raise not_found()
+    doc = announce(
+        settings,
+        account,
+        status,
+        status_uri(settings, author, original),
+        actor_uri(settings, author),
+        visibility=status.visibility,
+    )
+    return ActivityResponse(doc)
