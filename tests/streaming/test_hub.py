@@ -187,3 +187,31 @@ async def test_max_connections_per_user__freed_when_a_stream_ends(app, make_user
         assert first.accepted
     async with WS(app, "/api/v1/streaming?stream=user", bob.headers) as again:
         assert again.accepted
+
+
+async def test_stream_subscriber_queue__client_not_reading__stream_closed(app, client, make_user):
+    """A client whose socket stays full falls more than `stream_subscriber_queue` frames behind."""
+    app.state.settings.stream_subscriber_queue = 2
+    alice = await make_user("alice")
+    stuck = asyncio.Event()
+    opened = asyncio.Event()
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.Event().wait()  # never disconnects
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message.get("body") == b":)\n\n":
+            opened.set()
+        elif message["type"] == "http.response.body" and message.get("more_body"):
+            await stuck.wait()  # the socket's buffer is full from now on
+
+    scope = SSE(app, "/api/v1/streaming/public").scope
+    task = asyncio.create_task(app(scope, receive, send))
+    await asyncio.wait_for(opened.wait(), 5)
+    fanout = app.state.mastodon_streams
+    assert len(fanout.conns) == 1
+    for i in range(4):  # one in flight, two queued, the fourth is one too many
+        await post(client, alice, f"post {i}")
+    await asyncio.wait_for(task, 5)  # the stream ended
+    assert not fanout.conns
