@@ -408,6 +408,14 @@ async def _orphans(session: AsyncSession, keys: list[str]) -> list[str]:
         )
     ).all():
         used.update((a, b))
+    for a, b in (  # cached avatars/headers of remote accounts live in the same store
+        await session.execute(
+            select(Account.avatar_path, Account.header_path).where(
+                or_(Account.avatar_path.in_(keys), Account.header_path.in_(keys))
+            )
+        )
+    ).all():
+        used.update((a, b))
     return [k for k in keys if k not in used]
 
 
