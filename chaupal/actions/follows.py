@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +19,7 @@ from chaupal.actions.notifications import do_notify, do_unnotify
 from chaupal.config import Settings
 from chaupal.db import utcnow
 from chaupal.errors import forbidden, unprocessable
+from chaupal.federation import hooks
 from chaupal.models import Account, Block, Follow, FollowRequest, Mute, Notification
 
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
@@ -104,7 +105,7 @@ async def check_follow(
             setattr(follow, key, value)
         await session.flush()
         return
-    if target.locked:
+    if target.locked or not target.local:  # a remote account's Accept turns it into a Follow
         request = await _edge(session, FollowRequest, follower.id, target.id)
         if request is not None:
             for key, value in options.items():
@@ -113,9 +114,12 @@ async def check_follow(
             return
         row = FollowRequest(account_id=follower.id, target_account_id=target.id, **options)
         if await _insert(session, row):
-            await do_notify(
-                session, recipient_id=target.id, from_account_id=follower.id, type="follow_request"
-            )
+            if target.local:
+                await do_notify(
+                    session, recipient_id=target.id, from_account_id=follower.id, type="follow_request"
+                )
+            else:
+                await hooks.follow_requested(session, settings, follower, target, row)
         return
     # Unlocked: a request left over from when the account was locked becomes a follow.
     await _withdraw_request(session, follower.id, target.id)
@@ -178,23 +182,45 @@ async def _withdraw_request(session: AsyncSession, requester_id: int, target_id:
     return True
 
 
-async def do_unfollow(session: AsyncSession, follower: Account, target: Account) -> None:
-    """Stop following `target`, and withdraw a pending request to it."""
+async def _remote_edge(session: AsyncSession, settings: Settings | None, local: Account, remote: Account, *models: Any) -> Any:
+    """The first existing edge local->remote of `models`, only when it may need federating."""
+    if settings is None or not local.local or remote.local:
+        return None
+    for model in models:
+        row = await _edge(session, model, local.id, remote.id)
+        if row is not None:
+            return row
+    return None
+
+
+async def do_unfollow(
+    session: AsyncSession, follower: Account, target: Account, *, settings: Settings | None = None
+) -> None:
+    """Stop following `target`, and withdraw a pending request to it. With `settings` (a local
+    user's own action) a remote target is sent Undo(Follow)."""
     audit.record(session, follower.id, "follow.delete", "account", target.id, target=target.acct)
+    row = await _remote_edge(session, settings, follower, target, Follow, FollowRequest)
+    await hooks.unfollowed(session, settings, follower, target, row)
     await _remove_follow(session, follower.id, target.id)
     await _withdraw_request(session, follower.id, target.id)
     await session.flush()
 
 
-async def do_remove_from_followers(session: AsyncSession, account: Account, follower: Account) -> None:
-    """`account` removes `follower` from its followers (a pending request is left alone)."""
+async def do_remove_from_followers(
+    session: AsyncSession, account: Account, follower: Account, *, settings: Settings | None = None
+) -> None:
+    """`account` removes `follower` from its followers (a pending request is left alone); a
+    remote follower is sent Reject(Follow), as Mastodon does."""
     audit.record(session, account.id, "follower.remove", "account", follower.id, target=follower.acct)
+    if settings is not None and account.local and not follower.local:
+        row = await _edge(session, Follow, follower.id, account.id)
+        await hooks.follow_answered(session, settings, account, follower, row, accepted=False)
     await _remove_follow(session, follower.id, account.id)
     await session.flush()
 
 
 async def do_authorize_follow_request(
-    session: AsyncSession, target: Account, requester: Account
+    session: AsyncSession, target: Account, requester: Account, *, settings: Settings | None = None
 ) -> bool:
     """Turn `requester`'s pending request into a Follow. Like Mastodon, the `follow_request`
     notification goes away and nobody gets a new one. False when there was no request."""
@@ -209,28 +235,44 @@ async def do_authorize_follow_request(
     }
     await _withdraw_request(session, requester.id, target.id)
     await do_create_follow(session, requester.id, target.id, **options)
+    if request.uri:  # the remote Follow's id stays on the follow (Undo finds it)
+        await session.execute(
+            update(Follow)
+            .where(Follow.account_id == requester.id, Follow.target_account_id == target.id)
+            .values(uri=request.uri)
+            .execution_options(synchronize_session=False)
+        )
+    await hooks.follow_answered(session, settings, target, requester, request, accepted=True)
     await session.flush()
     return True
 
 
 async def do_reject_follow_request(
-    session: AsyncSession, target: Account, requester: Account
+    session: AsyncSession, target: Account, requester: Account, *, settings: Settings | None = None
 ) -> bool:
     """Drop `requester`'s pending request and its notification; False when there was none."""
     audit.record(session, target.id, "follow_request.reject", "account", requester.id, target=requester.acct)
+    if settings is not None and target.local and not requester.local:
+        request = await _edge(session, FollowRequest, requester.id, target.id)
+        await hooks.follow_answered(session, settings, target, requester, request, accepted=False)
     removed = await _withdraw_request(session, requester.id, target.id)
     await session.flush()
     return removed
 
 
-async def check_block(session: AsyncSession, account: Account, target: Account) -> None:
+async def check_block(
+    session: AsyncSession, account: Account, target: Account, *, settings: Settings | None = None
+) -> None:
     """Block `target`: follows and pending requests both ways end (counters follow), their
-    notifications go, and so does every notification `account` got from `target`."""
+    notifications go, and so does every notification `account` got from `target`. With
+    `settings` (a local user's own action) a remote target is sent Block."""
     if account.id == target.id:
         raise unprocessable("You cannot block yourself")
     audit.record(session, account.id, "block.create", "account", target.id, target=target.acct)
     if await _edge(session, Block, account.id, target.id) is None:
-        await _insert(session, Block(account_id=account.id, target_account_id=target.id))
+        row = Block(account_id=account.id, target_account_id=target.id)
+        if await _insert(session, row):
+            await hooks.blocked(session, settings, account, target, row.id)
     await do_unfollow(session, account, target)
     await do_unfollow(session, target, account)
     await session.execute(
@@ -241,8 +283,13 @@ async def check_block(session: AsyncSession, account: Account, target: Account) 
     await session.flush()
 
 
-async def do_unblock(session: AsyncSession, account: Account, target: Account) -> None:
+async def do_unblock(
+    session: AsyncSession, account: Account, target: Account, *, settings: Settings | None = None
+) -> None:
     audit.record(session, account.id, "block.delete", "account", target.id, target=target.acct)
+    row = await _remote_edge(session, settings, account, target, Block)
+    if row is not None:
+        await hooks.blocked(session, settings, account, target, row.id, undo=True)
     await session.execute(
         delete(Block).where(Block.account_id == account.id, Block.target_account_id == target.id)
     )

@@ -20,6 +20,7 @@ from chaupal.config import Settings
 from chaupal.db import utcnow
 from chaupal.errors import ApiError, forbidden, unprocessable
 from chaupal.events import publish_on_commit
+from chaupal.federation import hooks
 from chaupal.feeds.fanout import queue_fanout
 from chaupal.lib.ids import new_id
 from chaupal.models import Account, Block, Bookmark, Favourite, Status, StatusPin
@@ -112,6 +113,7 @@ async def check_reblog(
         )
         audit.record(session, account.id, "reblog.create", "status", original.id)
         await queue_fanout(session, settings, reblog)
+        await hooks.reblogged(session, settings, account, reblog)  # Announce to remote followers
         publish_on_commit(  # home streams (not status.created: a reblog is no new post)
             session,
             {"type": "status.reblogged", "status_id": str(reblog.id), "account_id": str(account.id),
@@ -120,19 +122,27 @@ async def check_reblog(
     return reblog
 
 
-async def do_unreblog(session: AsyncSession, account: Account, status: Status) -> Status:
-    """Undo the account's reblog of `status` (or of what `status` reblogs); returns the original."""
+async def do_unreblog(
+    session: AsyncSession, account: Account, status: Status, *, settings: Settings | None = None
+) -> Status:
+    """Undo the account's reblog of `status` (or of what `status` reblogs); returns the original.
+    With `settings` (a local user's own action) remote followers get Undo(Announce)."""
     original = await original_of(session, status)
     reblog = await session.scalar(
         select(Status).where(Status.account_id == account.id, Status.reblog_of_id == original.id)
     )
     if reblog is not None:
-        await do_delete_status(session, reblog)
+        await do_delete_status(session, reblog, settings=settings)
     return original
 
 
 async def check_favourite(
-    session: AsyncSession, account: Account, status: Status, created_at: datetime | None = None
+    session: AsyncSession,
+    account: Account,
+    status: Status,
+    created_at: datetime | None = None,
+    *,
+    settings: Settings | None = None,
 ) -> Status:
     """Favourite a status once (again is a no-op); notifies its author. Returns the original.
     `created_at` backdates it (demo data, imports), with an ID from that time."""
@@ -142,7 +152,7 @@ async def check_favourite(
     find = select(Favourite).where(
         Favourite.account_id == account.id, Favourite.status_id == original.id
     )
-    _, created = await _insert_once(
+    favourite, created = await _insert_once(
         session,
         Favourite(
             id=new_id(created_at) if created_at else new_id(),
@@ -162,17 +172,23 @@ async def check_favourite(
             status_id=original.id,
         )
         audit.record(session, account.id, "favourite.create", "status", original.id)
+        await hooks.favourited(session, settings, account, original, favourite.id)  # Like, remote posts
     return original
 
 
-async def do_unfavourite(session: AsyncSession, account: Account, status: Status) -> Status:
+async def do_unfavourite(
+    session: AsyncSession, account: Account, status: Status, *, settings: Settings | None = None
+) -> Status:
     original = await original_of(session, status)
-    result = await session.execute(
-        delete(Favourite).where(
-            Favourite.account_id == account.id, Favourite.status_id == original.id
+    removed = (
+        await session.execute(
+            delete(Favourite)
+            .where(Favourite.account_id == account.id, Favourite.status_id == original.id)
+            .returning(Favourite.id)
         )
-    )
-    if result.rowcount:
+    ).scalars().all()
+    if removed:
+        await hooks.favourited(session, settings, account, original, removed[0], undo=True)
         audit.record(session, account.id, "favourite.delete", "status", original.id)
         await bump(session, Status, original.id, favourites_count=-1)
         await do_unnotify(

@@ -27,6 +27,7 @@ from chaupal.config import Settings
 from chaupal.db import utcnow
 from chaupal.errors import ApiError, not_found
 from chaupal.events import publish_on_commit
+from chaupal.federation import hooks
 from chaupal.feeds.fanout import queue_fanout, queue_feed_delete
 from chaupal.insights.monitor import do_label_status
 from chaupal.lib.ids import new_id
@@ -82,10 +83,12 @@ async def check_create_status(
     idempotency_key: str | None = None,
     created_at: datetime | None = None,
     media_ids: Sequence[Any] | None = None,
+    user: User | None = None,
 ) -> Status:
     """Validate and post a status. `sensitive=None` means the author's default; a spoiler
     always makes the post sensitive. The same Idempotency-Key returns the first status.
-    `media_ids`: the author's unattached uploads, attached in this order (text may be blank)."""
+    `media_ids`: the author's unattached uploads, attached in this order (text may be blank).
+    `user`: the author's User row if the caller has it already (saves a query)."""
     key = (idempotency_key or "").strip()[:255] or None
     if key:
         earlier = await _find_idempotent(session, settings, author.id, key)
@@ -93,7 +96,8 @@ async def check_create_status(
             return earlier
     visibility = check_visibility(visibility)
     body, spoiler, parsed = check_text(settings, text, spoiler_text, allow_blank=bool(media_ids))
-    user = await session.scalar(select(User).where(User.account_id == author.id))
+    if user is None or user.account_id != author.id:
+        user = await session.scalar(select(User).where(User.account_id == author.id))
     if visibility is None:
         visibility = (
             user.default_visibility
@@ -176,6 +180,7 @@ async def check_create_status(
     )
     await do_label_status(session, status)  # sentiment for the reaction monitor
     await queue_fanout(session, settings, status)  # Redis home feeds (no-op on the SQL backend)
+    await hooks.status_created(session, settings, status)  # Create to remote followers/mentions
     publish_on_commit(
         session,
         {"type": "status.created", "status_id": str(sid), "account_id": str(author.id),
@@ -295,6 +300,7 @@ async def check_edit_status(
             type="update",
             status_id=status.id,
         )
+    await hooks.status_edited(session, settings, status)  # Update to remote followers/mentions
     publish_on_commit(
         session,
         {"type": "status.updated", "status_id": str(status.id), "account_id": str(account.id),
@@ -303,8 +309,10 @@ async def check_edit_status(
     return status
 
 
-async def do_delete_status(session: AsyncSession, status: Status) -> None:
-    """Remove a status with its reblogs and everything hanging off them, and fix the counters."""
+async def do_delete_status(session: AsyncSession, status: Status, *, settings: Settings | None = None) -> None:
+    """Remove a status with its reblogs and everything hanging off them, and fix the counters.
+    With `settings` (a local user's own action) remote audiences get Delete / Undo(Announce)."""
+    await hooks.status_deleted(session, settings, status)
     if status.reblog_of_id is not None:
         audit.record(session, status.account_id, "reblog.delete", "status", status.reblog_of_id)
     else:
