@@ -15,6 +15,7 @@ from chaupal.actions.impersonation import do_flag_lookalikes
 from chaupal.actions.link_verification import do_enqueue_link_verification
 from chaupal.config import Settings
 from chaupal.errors import unprocessable
+from chaupal.federation import hooks
 from chaupal.models import Account, User
 
 URL_RE = re.compile(r"https?://[^\s<>\"'\x00-\x1f]+", re.IGNORECASE)
@@ -124,6 +125,7 @@ async def check_update_profile(
     changed = sorted(k for k, v in vars(update).items() if v is not None)
     audit.record(session, account.id, "profile.update", "account", account.id, fields=changed)
     await do_update_profile(session, account, user, update)
+    await hooks.profile_updated(session, settings, account)  # Update(Person) to remote followers
 
 
 async def do_update_profile(

@@ -177,32 +177,38 @@ async def follow(
 
 
 @router.post("/api/v1/accounts/{account_id}/unfollow")
-async def unfollow(account_id: str, session: SessionDep, auth: WriteFollows) -> dict[str, Any]:
+async def unfollow(
+    account_id: str, session: SessionDep, settings: SettingsDep, auth: WriteFollows
+) -> dict[str, Any]:
     target = await access_account(session, account_id)
-    await do_unfollow(session, me(auth), target)
+    await do_unfollow(session, me(auth), target, settings=settings)
     return await relationship(session, auth, target)
 
 
 @router.post("/api/v1/accounts/{account_id}/remove_from_followers")
 async def remove_from_followers(
-    account_id: str, session: SessionDep, auth: WriteFollows
+    account_id: str, session: SessionDep, settings: SettingsDep, auth: WriteFollows
 ) -> dict[str, Any]:
     follower = await access_account(session, account_id)
-    await do_remove_from_followers(session, me(auth), follower)
+    await do_remove_from_followers(session, me(auth), follower, settings=settings)
     return await relationship(session, auth, follower)
 
 
 @router.post("/api/v1/accounts/{account_id}/block")
-async def block(account_id: str, session: SessionDep, auth: WriteBlocks) -> dict[str, Any]:
+async def block(
+    account_id: str, session: SessionDep, settings: SettingsDep, auth: WriteBlocks
+) -> dict[str, Any]:
     target = await access_account(session, account_id)
-    await check_block(session, me(auth), target)
+    await check_block(session, me(auth), target, settings=settings)
     return await relationship(session, auth, target)
 
 
 @router.post("/api/v1/accounts/{account_id}/unblock")
-async def unblock(account_id: str, session: SessionDep, auth: WriteBlocks) -> dict[str, Any]:
+async def unblock(
+    account_id: str, session: SessionDep, settings: SettingsDep, auth: WriteBlocks
+) -> dict[str, Any]:
     target = await access_account(session, account_id)
-    await do_unblock(session, me(auth), target)
+    await do_unblock(session, me(auth), target, settings=settings)
     return await relationship(session, auth, target)
 
 

@@ -36,17 +36,21 @@ async def list_follow_requests(
 
 
 @router.post("/api/v1/follow_requests/{account_id}/authorize")
-async def authorize(account_id: str, session: SessionDep, auth: WriteFollows) -> dict[str, Any]:
+async def authorize(
+    account_id: str, session: SessionDep, settings: SettingsDep, auth: WriteFollows
+) -> dict[str, Any]:
     """404 when that account has no pending request, as in Mastodon."""
     requester = await access_account(session, account_id)
-    if not await do_authorize_follow_request(session, me(auth), requester):
+    if not await do_authorize_follow_request(session, me(auth), requester, settings=settings):
         raise not_found()
     return await relationship(session, auth, requester)
 
 
 @router.post("/api/v1/follow_requests/{account_id}/reject")
-async def reject(account_id: str, session: SessionDep, auth: WriteFollows) -> dict[str, Any]:
+async def reject(
+    account_id: str, session: SessionDep, settings: SettingsDep, auth: WriteFollows
+) -> dict[str, Any]:
     requester = await access_account(session, account_id)
-    if not await do_reject_follow_request(session, me(auth), requester):
+    if not await do_reject_follow_request(session, me(auth), requester, settings=settings):
         raise not_found()
     return await relationship(session, auth, requester)

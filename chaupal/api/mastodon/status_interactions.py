@@ -51,7 +51,7 @@ async def favourite(
 ) -> Any:
     status = await access_status(session, auth.account.id, status_id)
     return await _render(
-        session, settings, await interactions.check_favourite(session, auth.account, status), auth
+        session, settings, await interactions.check_favourite(session, auth.account, status, settings=settings), auth
     )
 
 
@@ -61,7 +61,7 @@ async def unfavourite(
 ) -> Any:
     status = await access_status(session, auth.account.id, status_id)
     return await _render(
-        session, settings, await interactions.do_unfavourite(session, auth.account, status), auth
+        session, settings, await interactions.do_unfavourite(session, auth.account, status, settings=settings), auth
     )
 
 
@@ -86,7 +86,7 @@ async def unreblog(
     status_id: str, session: SessionDep, settings: SettingsDep, auth: WriteStatuses
 ) -> Any:
     status = await access_status(session, auth.account.id, status_id)
-    original = await interactions.do_unreblog(session, auth.account, status)
+    original = await interactions.do_unreblog(session, auth.account, status, settings=settings)
     return await _render(session, settings, original, auth)
 
 
