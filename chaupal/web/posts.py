@@ -205,17 +205,17 @@ async def _interaction(request: Request, session: AsyncSession, settings: Settin
     try:
         status = await access_status(session, account.id, status_id)
         if kind == "favourite":
-            await interactions.check_favourite(session, account, status)
+            await interactions.check_favourite(session, account, status, settings=settings)
         elif kind == "unfavourite":
-            await interactions.do_unfavourite(session, account, status)
+            await interactions.do_unfavourite(session, account, status, settings=settings)
         elif kind == "reblog":
             await interactions.check_reblog(session, settings, account, status, "public")
         elif kind == "unreblog":
-            await interactions.do_unreblog(session, account, status)
+            await interactions.do_unreblog(session, account, status, settings=settings)
         elif kind == "delete":
             if status.account_id != account.id:
                 return not_found_page(request, web_user)
-            await do_delete_status(session, status)
+            await do_delete_status(session, status, settings=settings)
     except ApiError as exc:
         return render(request, "error.html", {"heading": "Not done", "message": exc.message, "web_user": web_user},
                       status_code=exc.status)

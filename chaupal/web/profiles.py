@@ -155,7 +155,7 @@ async def follow_action(
         if kind == "follow":
             await check_follow(session, settings, web_user.account, target)
         else:
-            await do_unfollow(session, web_user.account, target)
+            await do_unfollow(session, web_user.account, target, settings=settings)
     except ApiError as exc:
         return render(request, "error.html", {"heading": "Not done", "message": exc.message, "web_user": web_user},
                       status_code=exc.status)

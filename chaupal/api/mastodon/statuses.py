@@ -178,7 +178,7 @@ async def delete_status(
 ) -> Any:
     status = await _own(session, auth, status_id)
     data = await render_status(session, settings, status, auth.account.id, with_source=True)
-    await do_delete_status(session, status)
+    await do_delete_status(session, status, settings=settings)
     return data
 
 
