@@ -74,3 +74,13 @@ async def test_actor__suspended__410_tombstone(client, make_user):
 async def test_actor__unknown__404_error(client):
     r = await client.get("/users/nobody", headers=AS)
     assert r.status_code == 404 and "error" in r.json()
+
+
+async def test_actor__two_first_fetches_at_once__one_key_served_to_both(client, make_user):
+    import asyncio
+
+    await make_user("alice")
+    first, second = await asyncio.gather(
+        client.get("/users/alice", headers=AS), client.get("/users/alice", headers=AS)
+    )
+    assert first.json()["publicKey"] == second.json()["publicKey"]
