@@ -381,3 +381,27 @@ def test_context__declares_every_extension_term_we_emit():
     ):
         assert term in terms, term
     assert terms["chaupal"].startswith("urn:")  # our own terms claim no one's domain
+
+
+def mastodon_visibility(doc: dict[str, Any], followers: str) -> str:
+    """Visibility as Mastodon's documentation says it derives it from addressing
+    (activitypub.md, "Mentions for addressing and notifications")."""
+    to, cc = doc["to"], doc["cc"]
+    if render.PUBLIC in to:
+        return "public"
+    if render.PUBLIC in cc:
+        return "unlisted"
+    if followers in to or followers in cc:
+        return "private"
+    mentioned = {t["href"] for t in doc["tag"] if t["type"] == "Mention"}
+    return "direct" if set(to + cc) <= mentioned else "limited"
+
+
+@pytest.mark.parametrize("visibility", ["public", "unlisted", "private", "direct"])
+def test_note__mastodon_reads_back_the_visibility_we_meant(visibility):
+    doc = _note(visibility=visibility)
+    followers = "https://chaupal.test/users/finmin/followers"
+    assert mastodon_visibility(doc, followers) == visibility
+    create = render.create(doc)
+    assert (create["to"], create["cc"]) == (doc["to"], doc["cc"])
+    assert mastodon_visibility(create["object"], followers) == visibility
