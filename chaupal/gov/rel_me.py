@@ -4,15 +4,15 @@ limits (timeout, size, redirects, no private addresses) and find `<a rel="me">` 
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
-import socket
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
 from chaupal.config import Settings
+from chaupal.lib.safe_http import UnsafeTarget, is_public_address, pin
+
+__all__ = ["FetchRefused", "fetch_page", "is_public_address", "links_back", "rel_me_links"]
 
 
 class FetchRefused(Exception):
@@ -56,29 +56,6 @@ def links_back(html: str, page_url: str, targets: list[str]) -> bool:
     return any(normalize_url(link) in wanted for link in rel_me_links(html, page_url))
 
 
-def is_public_address(ip: str) -> bool:
-    addr = ipaddress.ip_address(ip)
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        addr = addr.ipv4_mapped
-    return addr.is_global and not addr.is_multicast
-
-
-async def _resolve(settings: Settings, host: str, port: int) -> str:
-    """One address for `host`, refused when any of its addresses is not public (unless
-    `fetch_allow_private`). The connection then goes to that very address, so a second DNS
-    answer cannot point it somewhere else."""
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise FetchRefused(f"cannot resolve {host}") from exc
-    addresses = [info[4][0] for info in infos]
-    if not addresses:
-        raise FetchRefused(f"cannot resolve {host}")
-    if not settings.fetch_allow_private and not all(is_public_address(a) for a in addresses):
-        raise FetchRefused(f"{host} is a private or loopback address")
-    return addresses[0]
-
-
 async def fetch_page(settings: Settings, url: str) -> tuple[str, str]:
     """(final URL, text) of an http(s) page, within `fetch_timeout_seconds`, `fetch_max_bytes`
     and `fetch_max_redirects`."""
@@ -86,19 +63,11 @@ async def fetch_page(settings: Settings, url: str) -> tuple[str, str]:
         timeout=settings.fetch_timeout_seconds, follow_redirects=False, trust_env=False
     ) as client:
         for _ in range(settings.fetch_max_redirects + 1):
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise FetchRefused("only http(s) URLs are fetched")
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-            ip = await _resolve(settings, parts.hostname, port)
-            host_ip = f"[{ip}]" if ":" in ip else ip
-            pinned = urlunsplit((parts.scheme, f"{host_ip}:{port}", parts.path or "/", parts.query, ""))
-            request = client.build_request(
-                "GET",
-                pinned,
-                headers={"Host": parts.netloc.rsplit("@", 1)[-1], "Accept": "text/html"},
-                extensions={"sni_hostname": parts.hostname},
-            )
+            try:
+                target = await pin(url, allow_private=settings.fetch_allow_private)
+            except UnsafeTarget as exc:
+                raise FetchRefused(str(exc)) from exc
+            request = target.request(client, "GET", {"Accept": "text/html"})
             try:
                 response = await client.send(request, stream=True)
             except httpx.HTTPError as exc:
