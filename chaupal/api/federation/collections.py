@@ -1,6 +1,6 @@
 """An actor's collections: the outbox (Create/Announce of public posts, paged by id), followers
-and following (counts always; pages of actor ids unless the owner hides them) and featured
-(pinned posts as Notes)."""
+and following (counts always; pages of local actors' ids unless the owner hides them) and
+featured (pinned posts as Notes)."""
 
 from __future__ import annotations
 
@@ -162,8 +162,8 @@ async def _relations(
     stmt = (
         select(Account, Follow.id)
         .join(Follow, theirs == Account.id)
-        .where(mine == account.id, Account.suspended_at.is_(None))
-    )
+        .where(mine == account.id, Account.domain == "", Account.suspended_at.is_(None))
+    )  # items: local accounts only; other servers' users are theirs to publish
     accounts, doc = await _page(request, session, settings, url, stmt, Follow.id)
     doc["orderedItems"] = [actor_uri(settings, a) for a in accounts]
     doc["totalItems"] = total

@@ -6,6 +6,8 @@ from datetime import datetime
 
 import pytest
 
+from chaupal.models import Account, Follow
+
 AS = {"Accept": "application/activity+json"}
 
 
@@ -70,8 +72,15 @@ async def test_outbox__bad_cursor__400_and_unknown_account__404(client, make_use
     assert (await client.get("/users/nobody/outbox", headers=AS)).status_code == 404
 
 
-async def test_followers_and_following__counts_and_pages_of_actor_ids(client, make_user):
+async def test_followers_and_following__counts_and_pages_of_local_actor_ids(
+    client, make_user, session
+):
     alice = await make_user("alice")
+    remote = Account(username="rita", username_lower="rita", domain="mastodon.example")
+    session.add(remote)
+    await session.flush()
+    session.add(Follow(account_id=remote.id, target_account_id=alice.account_id))
+    await session.commit()
     bob = await make_user("bob")
     carol = await make_user("carol")
     for follower in (bob, carol):
@@ -82,7 +91,7 @@ async def test_followers_and_following__counts_and_pages_of_actor_ids(client, ma
     doc = (await client.get("/users/alice/followers", headers=AS)).json()
     assert (doc["type"], doc["totalItems"]) == ("OrderedCollection", 2)
     page = (await client.get("/users/alice/followers?page=true", headers=AS)).json()
-    assert page["orderedItems"] == [
+    assert page["orderedItems"] == [  # the remote follower is not published
         "http://chaupal.test/users/carol",
         "http://chaupal.test/users/bob",
     ]
