@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chaupal.db import UTCDateTime, utcnow
 from chaupal.errors import not_found
 from chaupal.models import Account, Block, Follow, Mention, Mute, Status
+from chaupal.models.federation import AccountDomainBlock
 
 
 def now_param() -> Any:
@@ -56,11 +57,17 @@ def visible_clause(viewer_id: int | None, status: Any = Status) -> Any:
 
 
 def not_filtered_clause(viewer_id: int | None, status: Any = Status) -> Any:
-    """For timelines and lists: hide authors the viewer blocked or muted."""
+    """For timelines and lists: hide authors the viewer blocked or muted, and remote authors
+    of domains the viewer blocked (an uncorrelated subquery: evaluated once, empty for most)."""
     if viewer_id is None:
         return true()
     return and_(
         ~exists().where(Block.account_id == viewer_id, Block.target_account_id == status.account_id),
+        status.account_id.not_in(
+            select(Account.id)
+            .join(AccountDomainBlock, AccountDomainBlock.domain == Account.domain)
+            .where(AccountDomainBlock.account_id == viewer_id)
+        ),
         ~exists().where(
             Mute.account_id == viewer_id,
             Mute.target_account_id == status.account_id,

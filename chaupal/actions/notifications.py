@@ -7,7 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.db import utcnow
 from chaupal.events import publish_on_commit
-from chaupal.models import Block, Mute, Notification
+from chaupal.models import Account, Block, Mute, Notification
+from chaupal.models.federation import AccountDomainBlock
 
 
 async def do_notify(
@@ -25,6 +26,11 @@ async def do_notify(
     suppressed = await session.scalar(
         select(
             exists().where(Block.account_id == recipient_id, Block.target_account_id == from_account_id)
+            | exists().where(  # the recipient blocked the sender's whole (remote) domain
+                AccountDomainBlock.account_id == recipient_id,
+                AccountDomainBlock.domain
+                == select(Account.domain).where(Account.id == from_account_id).scalar_subquery(),
+            )
             | exists().where(
                 Mute.account_id == recipient_id,
                 Mute.target_account_id == from_account_id,
