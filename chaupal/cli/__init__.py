@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from chaupal.cli import admin, backup, demo, gov, importers, insights, media, serve, worker
+from chaupal.cli import admin, backup, demo, federation, gov, importers, insights, media, serve, worker
 
 app = typer.Typer(
     name="chaupal",
@@ -25,6 +25,7 @@ app.add_typer(gov.app, name="gov")
 app.add_typer(importers.app, name="import")  # `import` is a keyword: the module is importers
 app.command("worker")(worker.worker)
 app.add_typer(worker.jobs_app, name="jobs")
+app.add_typer(federation.app, name="federation")
 
 
 def main() -> None:
