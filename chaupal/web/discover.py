@@ -29,7 +29,9 @@ async def search_page(request: Request, session: SessionDep, settings: SettingsD
     if q:
         limit = settings.search_max_results // 2 or 1
         if not q.startswith("#"):
-            accounts = await search_accounts(session, q, viewer, following=False, limit=limit, offset=0)
+            accounts = await search_accounts(
+                session, settings, q, viewer, following=False, limit=limit, offset=0
+            )
         if not q.startswith("@"):
             tags = await search_hashtags(session, q, limit=limit, offset=0)
         if viewer is not None and not q.startswith(("#", "@")):

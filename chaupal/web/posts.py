@@ -26,8 +26,8 @@ from chaupal.web.session import WebUser, current_web_user, render, safe_next
 from chaupal.web.views import (
     csrf_failed,
     form_params,
-    local_account,
     not_found_page,
+    profile_account,
     sign_in_redirect,
     statuses_view,
     text_param,
@@ -81,7 +81,7 @@ async def thread_page(
 ) -> Response:
     web_user = await current_web_user(request, session)
     viewer_id = web_user.account.id if web_user else None
-    account = await local_account(session, username)
+    account = await profile_account(session, settings, username)
     try:
         status = await access_status(session, viewer_id, status_id)
         if status.reblog_of_id is not None:

@@ -25,10 +25,10 @@ from chaupal.web.views import (
     csrf_failed,
     form_params,
     is_partial,
-    local_account,
     more_url,
     not_found_page,
     page_of,
+    profile_account,
     sign_in_redirect,
     statuses_view,
 )
@@ -58,7 +58,7 @@ def profile_statuses_stmt(account_id: int, viewer_id: int | None) -> Any:
 @router.get("/@{username}")
 async def profile(username: str, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     web_user = await current_web_user(request, session)
-    account = await local_account(session, username)
+    account = await profile_account(session, settings, username)
     if account is None:
         return not_found_page(request, web_user)
     viewer_id = web_user.account.id if web_user else None
@@ -87,7 +87,7 @@ async def _follow_page(
     username: str, request: Request, session: Any, settings: Any, *, followers: bool
 ) -> Response:
     web_user = await current_web_user(request, session)
-    account = await local_account(session, username)
+    account = await profile_account(session, settings, username)
     if account is None:
         return not_found_page(request, web_user)
     viewer_id = web_user.account.id if web_user else None

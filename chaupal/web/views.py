@@ -59,14 +59,30 @@ async def statuses_view(
 
 
 async def local_account(session: AsyncSession, username: str) -> Account | None:
-    """A local, not suspended account by `username` (`@user` and case are ignored)."""
-    name = username.lstrip("@").split("@", 1)[0].lower()
+    """A local, not suspended account by `username` (`@user` and case are ignored); a
+    `user@domain` is never taken for the local `user` (see `profile_account`)."""
+    name, _, domain = username.lstrip("@").partition("@")
+    if domain:
+        return None
+    name = name.lower()
     account = await session.scalar(
         select(Account).where(Account.username_lower == name, Account.domain == "")
     )
     if account is None or account.suspended_at is not None:
         return None
     return account
+
+
+async def profile_account(session: AsyncSession, settings: Settings, acct: str) -> Account | None:
+    """The account a profile path names: `user` or `user@our.domain` (local), or a remote
+    `user@domain` this server holds (issue 7); not suspended."""
+    from chaupal.federation.lookup import known_account, split_handle
+
+    acct = acct.lstrip("@")
+    handle = split_handle(settings, acct) if "@" in acct else (acct, "")
+    if handle is None or not handle[0]:
+        return None
+    return await known_account(session, *handle)
 
 
 def sign_in_redirect(request: Request) -> Response:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field, field_validator
 from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from chaupal.access import access_account, not_filtered_clause, visible_clause
@@ -26,9 +27,12 @@ from chaupal.api.mastodon import account_relations
 from chaupal.api.mastodon.account_relations import IdsParams, Params, account_ids, load_accounts
 from chaupal.api.paging import apply_page, finish, page_from, set_link
 from chaupal.api.params import parse
+from chaupal.config import Settings
 from chaupal.errors import not_found
+from chaupal.federation import lookup as remote_lookup
 from chaupal.models import (
     Account,
+    AccountDomainBlock,
     Block,
     Follow,
     MediaAttachment,
@@ -72,21 +76,29 @@ class LookupParams(Params):
 async def lookup(
     request: Request, session: SessionDep, settings: SettingsDep, auth: MaybeReadAccounts
 ) -> dict[str, Any]:
-    """`acct` is `user`, `@user` or `user@our.domain`; other domains are not federated yet."""
+    """`acct` is `user`, `@user`, `user@our.domain` or `user@other.domain`. A remote account we
+    do not hold yet is looked up on its server (WebFinger) for a signed-in caller only, so an
+    anonymous request never makes this server fetch anything."""
     params = await parse(request, LookupParams)
-    username, _, domain = params.acct.strip().lstrip("@").partition("@")
-    if not username or (domain and domain.lower() != settings.domain.lower()):
+    acct = params.acct.strip().lstrip("@")
+    handle = remote_lookup.split_handle(settings, acct) if "@" in acct else (acct, "")
+    if handle is None or not handle[0]:
         raise not_found()
-    account = await session.scalar(
-        select(Account).where(
-            Account.username_lower == username.lower(),
-            Account.domain == "",
-            Account.suspended_at.is_(None),
-        )
-    )
-    if account is None:
+    username, domain = handle
+    signed_in = auth is not None and auth.account is not None
+    if not domain or not signed_in:
+        account = await remote_lookup.known_account(session, username, domain)
+        if account is None:
+            raise not_found()
+        return await render_account_detailed(session, settings, account)
+    found = await remote_lookup.resolve_handle(request.app.state, session, settings, username, domain)
+    if found is None:
         raise not_found()
-    return await render_account_detailed(session, settings, account)
+    async with remote_lookup.fresh_reader(request.app.state, settings) as fresh:
+        account = await fresh.get(Account, found)
+        if account is None:
+            raise not_found()
+        return await render_account_detailed(fresh, settings, account)
 
 
 class SearchParams(Params):
@@ -94,7 +106,7 @@ class SearchParams(Params):
     limit: int | None = Field(default=None, ge=1)
     offset: int = Field(default=0, ge=0)
     following: bool = False
-    resolve: bool = False  # accepted; there is nothing remote to resolve yet
+    resolve: bool = False  # look a `user@domain` we do not hold up on its server
 
 
 def _like_escape(text: str) -> str:
@@ -105,18 +117,39 @@ def _like_escape(text: str) -> str:
 async def search(
     request: Request, session: SessionDep, settings: SettingsDep, auth: ReadAccounts
 ) -> list[dict[str, Any]]:
-    """Local accounts whose username, or a word of whose display name, starts with `q`
-    (case-insensitive, NFC). Exact username first, then the most followed."""
+    """Accounts, local or remote, whose username, or a word of whose display name, starts with
+    `q` (case-insensitive, NFC); `user@domain` searches that domain only and, with
+    `resolve=true`, looks the account up on its server first. Exact match first, then the
+    most followed."""
     params = await parse(request, SearchParams)
-    limit = min(params.limit or settings.page_accounts_default, settings.page_accounts_max)
     q = unicodedata.normalize("NFC", params.q).strip().lstrip("@")
-    username_part, _, domain = q.partition("@")
-    if domain and domain.lower() != settings.domain.lower():
-        return []  # no federation yet: nothing lives on other domains
-    if domain:
-        q = username_part
+    domain: str | None = None
+    if "@" in q:
+        handle = remote_lookup.split_handle(settings, q)
+        if handle is None:
+            return []
+        q, domain = handle
     if not q:
         return []
+    first: int | None = None
+    if params.resolve and domain and params.offset == 0:
+        first = await remote_lookup.resolve_handle(request.app.state, session, settings, q, domain)
+    if first is None:
+        return await _search_accounts(session, settings, auth, params, q, domain, None)
+    async with remote_lookup.fresh_reader(request.app.state, settings) as fresh:
+        return await _search_accounts(fresh, settings, auth, params, q, domain, first)
+
+
+async def _search_accounts(
+    session: AsyncSession,
+    settings: Settings,
+    auth: Auth,
+    params: SearchParams,
+    q: str,
+    domain: str | None,
+    first: int | None,
+) -> list[dict[str, Any]]:
+    limit = min(params.limit or settings.page_accounts_default, settings.page_accounts_max)
     viewer = auth.account
     assert viewer is not None
     lowered = q.lower()
@@ -124,7 +157,6 @@ async def search(
     word = "% " + prefix
     display = func.lower(Account.display_name)
     stmt = select(Account).where(
-        Account.domain == "",
         Account.suspended_at.is_(None),
         or_(
             Account.username_lower.like(prefix, escape="\\"),
@@ -133,12 +165,17 @@ async def search(
         ),
         ~exists().where(Block.account_id == Account.id, Block.target_account_id == viewer.id),
         ~exists().where(Block.account_id == viewer.id, Block.target_account_id == Account.id),
+        ~exists().where(
+            AccountDomainBlock.account_id == viewer.id, AccountDomainBlock.domain == Account.domain
+        ),
     )
+    if domain is not None:
+        stmt = stmt.where(Account.domain == domain)
     if params.following:
         stmt = stmt.where(
             exists().where(Follow.account_id == viewer.id, Follow.target_account_id == Account.id)
         )
-    exact = case((Account.username_lower == lowered, 0), else_=1)
+    exact = case((Account.id == (first or 0), 0), (Account.username_lower == lowered, 1), else_=2)
     stmt = (
         stmt.order_by(exact, Account.followers_count.desc(), Account.id)
         .offset(params.offset)

@@ -14,7 +14,9 @@ from chaupal.api.deps import SessionDep, SettingsDep
 from chaupal.app import version_string
 from chaupal.config import Settings
 from chaupal.db import utcnow
+from chaupal.federation.policy import domain_candidates
 from chaupal.models import Account, Status, User
+from chaupal.models.federation import DomainAllow, DomainBlock
 from chaupal.render.accounts import render_account
 
 router = APIRouter()
@@ -161,8 +163,25 @@ for _path in ("/api/v2/instance", "/api/v2/instance/"):
 
 
 @router.get("/api/v1/instance/peers")
-async def peers() -> list[str]:
-    return []  # no federation yet: this server knows no other servers
+async def peers(session: SessionDep, settings: SettingsDep) -> list[str]:
+    """The servers this one knows: the domains of remote accounts it holds, without those the
+    operator suspended (or, in allow-list mode, has not allowed). Sorted."""
+    domains = (await session.scalars(
+        select(Account.domain).where(Account.domain != "").distinct()
+    )).all()
+    suspended = set((await session.scalars(
+        select(DomainBlock.domain).where(DomainBlock.severity == "suspend")
+    )).all())
+    allowed = set((await session.scalars(select(DomainAllow.domain))).all())
+    allowlist = settings.federation_mode == "allowlist"
+
+    def listed(domain: str) -> bool:
+        covering = domain_candidates(domain)
+        if any(d in suspended for d in covering):
+            return False
+        return not allowlist or any(d in allowed for d in covering)
+
+    return sorted(d for d in domains if listed(d))
 
 
 @router.get("/api/v1/instance/rules")

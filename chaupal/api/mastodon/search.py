@@ -1,7 +1,9 @@
 """Mastodon API: search (v2) over accounts, hashtags and the full text of statuses.
 
 Status search needs a signed-in user and only ever returns statuses that user may see;
-words match by prefix in any script (Hindi, Hinglish, English)."""
+words match by prefix in any script (Hindi, Hinglish, English). A `user@domain` handle or the
+URL of an actor or a post is also looked up on its server when a signed-in user asks with
+`resolve=true` (issue 7, `chaupal.federation.lookup`)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from chaupal.api.paging import page_from
 from chaupal.api.params import parse
 from chaupal.config import Settings
 from chaupal.errors import ApiError
+from chaupal.federation import lookup
 from chaupal.lib.paging import Page
 from chaupal.models import Account, Follow, Status, Tag
 from chaupal.render.accounts import render_account
@@ -60,17 +63,25 @@ def _like_prefix(value: str) -> str:
 
 async def search_accounts(
     session: AsyncSession,
+    settings: Settings,
     q: str,
     viewer: Account | None,
     *,
     following: bool,
     limit: int,
     offset: int,
+    first_id: int | None = None,
 ) -> list[Account]:
-    """Accounts whose username or display name starts with `q` (`@user@domain` accepted)."""
+    """Accounts, local or remote, whose username or display name starts with `q`; with
+    `@user@domain` only that domain's (ours: local). `first_id` (a resolved account) leads."""
     q = q.strip().lstrip("@")
-    username, _, domain = q.partition("@")
-    username = unicodedata.normalize("NFC", username).casefold()
+    domain: str | None = None
+    if "@" in q:
+        handle = lookup.split_handle(settings, q)
+        if handle is None:
+            return []
+        q, domain = handle
+    username = unicodedata.normalize("NFC", q).casefold()
     if not username:
         return []
     pattern = _like_prefix(username)
@@ -81,13 +92,13 @@ async def search_accounts(
             func.lower(Account.display_name).like(pattern, escape="\\"),
         ),
     )
-    if domain:
-        stmt = stmt.where(Account.domain.in_((domain.lower(), "")) if domain.lower() else True)
+    if domain is not None:
+        stmt = stmt.where(Account.domain == domain)
     if following and viewer is not None:
         stmt = stmt.where(
             Account.id.in_(select(Follow.target_account_id).where(Follow.account_id == viewer.id))
         )
-    exact = case((Account.username_lower == username, 0), else_=1)
+    exact = case((Account.id == (first_id or 0), 0), (Account.username_lower == username, 1), else_=2)
     stmt = (
         stmt.order_by(
             exact, Account.followers_count.desc(), func.length(Account.username_lower), Account.id
@@ -176,7 +187,48 @@ async def search(
         kinds = {"hashtags"}
     elif not params.type and q.startswith("@"):
         kinds = {"accounts"}
+    resolve = params.resolve and viewer is not None and params.offset == 0
+    state = request.app.state
+    if lookup.is_url(q):
+        account_id, status_id = (
+            await lookup.resolve_url(state, session, settings, q) if resolve
+            else lookup.known_ids_by_url(*(await lookup.known_by_url(session, settings, q)))
+        )
+        async with lookup.fresh_reader(state, settings) as fresh:  # sees what the lookup just stored
+            return await _named(fresh, settings, kinds, viewer, account_id, status_id)
+    handle = lookup.split_handle(settings, q) if "accounts" in kinds else None
+    if resolve and handle is not None and handle[1]:
+        first = await lookup.resolve_handle(state, session, settings, *handle)
+        if first is not None:
+            async with lookup.fresh_reader(state, settings) as fresh:
+                return await _results(fresh, settings, q, kinds, viewer, params, page, first)
     return await _results(session, settings, q, kinds, viewer, params, page)
+
+
+async def _named(
+    session: AsyncSession,
+    settings: Settings,
+    kinds: set[str],
+    viewer: Account | None,
+    account_id: int | None,
+    status_id: int | None,
+) -> dict[str, Any]:
+    """The results of a URL query: the one account or status it names, if the viewer may see it."""
+    accounts: list[Account] = []
+    statuses: list[Status] = []
+    if account_id is not None and "accounts" in kinds:
+        found = await session.get(Account, account_id)
+        accounts = [found] if found is not None and found.suspended_at is None else []
+    if status_id is not None and "statuses" in kinds:
+        viewer_id = viewer.id if viewer else None
+        statuses = list((await session.scalars(select(Status).where(
+            Status.id == status_id, visible_clause(viewer_id), not_filtered_clause(viewer_id),
+        ))).all())
+    return {
+        "accounts": [render_account(settings, a) for a in accounts],
+        "statuses": await render_statuses(session, settings, statuses, viewer.id if viewer else None),
+        "hashtags": [],
+    }
 
 
 async def _results(
@@ -187,13 +239,15 @@ async def _results(
     viewer: Account | None,
     params: SearchParams,
     page: Page,
+    first_account_id: int | None = None,
 ) -> dict[str, Any]:
     accounts: list[Account] = []
     tags: list[Tag] = []
     statuses: list[Status] = []
     if "accounts" in kinds:
         accounts = await search_accounts(
-            session, q, viewer, following=params.following, limit=page.limit, offset=params.offset
+            session, settings, q, viewer, following=params.following, limit=page.limit,
+            offset=params.offset, first_id=first_account_id,
         )
     if "hashtags" in kinds:
         tags = await search_hashtags(session, q, limit=page.limit, offset=params.offset)
