@@ -405,3 +405,23 @@ def test_note__mastodon_reads_back_the_visibility_we_meant(visibility):
     create = render.create(doc)
     assert (create["to"], create["cc"]) == (doc["to"], doc["cc"])
     assert mastodon_visibility(create["object"], followers) == visibility
+
+
+@pytest.mark.parametrize(
+    "key", ["id", "type", "attributedTo", "to", "cc", "content", "published", "tag", "attachment"]
+)
+def test_fixture_check__a_note_missing_a_documented_key__fails(key):
+    doc = _note()
+    del doc[key]
+    with pytest.raises(AssertionError):
+        assert_matches("note", doc)
+
+
+def test_fixture_check__wrong_shapes__fail():
+    doc = _note()
+    with pytest.raises(AssertionError):
+        assert_matches("note", {**doc, "to": render.PUBLIC})  # a string where a list is documented
+    with pytest.raises(AssertionError):
+        assert_matches("note", {**doc, "sensitive": "yes"})
+    with pytest.raises(AssertionError):
+        assert_matches("create", {**render.create(doc), "type": "Add"})
