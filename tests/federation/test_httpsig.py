@@ -11,13 +11,13 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from starlette.datastructures import Headers
 
 from chaupal.config import Settings
-from chaupal.federation import httpsig
+from chaupal.federation import httpsig, httpsig_common
 from chaupal.federation.httpsig import (
     SignatureError,
     sign_headers,
-    sign_headers_rfc9421,
     verify_request,
 )
+from chaupal.federation.httpsig_rfc9421 import sign_headers_rfc9421
 from chaupal.federation.keys import generate_keypair
 
 KEY_ID = "https://remote.example/users/bob#main-key"
@@ -81,7 +81,7 @@ async def test_hs2019_and_mastodon_date_without_weekday__accepted(cfg, keys):
     date = "15 Jan 2027 08:00:00 GMT"
     text = f"(request-target): post /inbox\nhost: chaupal.test\ndate: {date}\ndigest: {httpsig.digest_header(b'x')}"
     sig = base64.b64encode(
-        httpsig._private_key(keys[0]).sign(text.encode(), padding.PKCS1v15(), hashes.SHA256())
+        httpsig_common.private_key(keys[0]).sign(text.encode(), padding.PKCS1v15(), hashes.SHA256())
     ).decode()
     headers = {
         "Host": "chaupal.test",

@@ -10,9 +10,9 @@ from chaupal.config import Settings
 from chaupal.federation.httpsig import (
     SignatureError,
     sign_headers,
-    sign_headers_rfc9421,
     verify_request,
 )
+from chaupal.federation.httpsig_rfc9421 import sign_headers_rfc9421
 from chaupal.federation.keys import generate_keypair
 
 KEY_ID = "https://remote.example/users/mallory#main-key"
