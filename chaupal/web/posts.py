@@ -16,6 +16,7 @@ from chaupal.actions import interactions
 from chaupal.actions.scheduled import needs_approval
 from chaupal.actions.statuses import check_create_status, do_delete_status
 from chaupal.api.deps import SessionDep, SettingsDep
+from chaupal.api.federation.common import wants_activity_json
 from chaupal.api.mastodon.statuses import _ancestors, _descendants
 from chaupal.config import Settings
 from chaupal.errors import ApiError
@@ -79,6 +80,9 @@ async def _thread(
 async def thread_page(
     username: str, status_id: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
+    if "@" not in username and wants_activity_json(request):  # ActivityPub: the Note (issue 7)
+        to = f"/users/{username}/statuses/{status_id}"
+        return RedirectResponse(to, status_code=302, headers={"Vary": "Accept"})
     web_user = await current_web_user(request, session)
     viewer_id = web_user.account.id if web_user else None
     account = await profile_account(session, settings, username)

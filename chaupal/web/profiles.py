@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from chaupal.access import access_account, not_filtered_clause, visible_clause
 from chaupal.actions.follows import check_follow, do_unfollow
 from chaupal.api.deps import SessionDep, SettingsDep
+from chaupal.api.federation.common import wants_activity_json
 from chaupal.api.paging import apply_page, finish
 from chaupal.errors import ApiError
 from chaupal.insights.analytics.access import may_read_analytics
@@ -57,6 +58,8 @@ def profile_statuses_stmt(account_id: int, viewer_id: int | None) -> Any:
 
 @router.get("/@{username}")
 async def profile(username: str, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    if "@" not in username and wants_activity_json(request):  # ActivityPub: the actor (issue 7)
+        return RedirectResponse(f"/users/{username}", status_code=302, headers={"Vary": "Accept"})
     web_user = await current_web_user(request, session)
     account = await profile_account(session, settings, username)
     if account is None:

@@ -84,3 +84,11 @@ async def test_actor__two_first_fetches_at_once__one_key_served_to_both(client, 
         client.get("/users/alice", headers=AS), client.get("/users/alice", headers=AS)
     )
     assert first.json()["publicKey"] == second.json()["publicKey"]
+
+
+async def test_profile_url__activity_json__redirects_to_the_actor(client, make_user):
+    """Mastodon users paste profile URLs; Mastodon fetches them asking for ActivityStreams."""
+    await make_user("alice")
+    r = await client.get("/@alice", headers=AS)
+    assert (r.status_code, r.headers["location"]) == (302, "/users/alice")
+    assert (await client.get("/@alice")).status_code == 200  # browsers still get the page

@@ -92,3 +92,11 @@ async def test_note__deleted_with_tombstone__410(client, make_user, session):
     assert (
         await client.get(f"/users/alice/statuses/{sid}/activity", headers=AS)
     ).status_code == 410
+
+
+async def test_post_url__activity_json__redirects_to_the_note(client, make_user):
+    alice = await make_user("alice")
+    sid = await _post(client, alice, "hi")
+    r = await client.get(f"/@alice/{sid}", headers=AS)
+    assert (r.status_code, r.headers["location"]) == (302, f"/users/alice/statuses/{sid}")
+    assert (await client.get(f"/@alice/{sid}")).status_code == 200
