@@ -28,6 +28,7 @@ HANDLER_MODULES: list[str] = [
     "chaupal.insights.analytics.job",
     "chaupal.feeds.fanout",
     "chaupal.federation.delivery",
+    "chaupal.federation.media_cache",
 ]
 
 
