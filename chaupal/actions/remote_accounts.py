@@ -14,6 +14,7 @@ from chaupal.actions import audit
 from chaupal.actions.follows import do_unfollow
 from chaupal.config import Settings
 from chaupal.db import utcnow
+from chaupal.federation.media_cache import set_remote_profile_images
 from chaupal.models import Account, Follow, FollowRequest, Status
 
 if TYPE_CHECKING:
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
 _PROFILE = (
     "display_name", "note_html", "fields", "url", "locked", "bot", "discoverable", "indexable",
     "actor_type", "inbox_url", "shared_inbox_url", "outbox_url", "followers_url",
-    "following_url", "featured_url", "avatar_remote_url", "header_remote_url",
-)
+    "following_url", "featured_url",
+)  # avatar/header URLs: set by media_cache.set_remote_profile_images (it caches them)
 
 
 def _apply_profile(account: Account, data: ActorData) -> None:
@@ -74,11 +75,17 @@ async def do_store_remote_account(
                 await session.scalars(select(Account).where(Account.uri == data.uri))
             ).one()
         else:
+            await set_remote_profile_images(
+                session, account, data.avatar_remote_url, data.header_remote_url
+            )
             return account
     if account.username != data.username:
         await _free_username(session, data)
         account.username, account.username_lower = data.username, data.username.lower()
     _apply_profile(account, data)
+    await set_remote_profile_images(
+        session, account, data.avatar_remote_url, data.header_remote_url
+    )
     if data.public_key:  # fetched from the origin: the one place a key may change
         account.public_key, account.key_id = data.public_key, data.key_id
     account.last_fetched_at = utcnow()
@@ -92,6 +99,9 @@ async def do_update_remote_profile(session: AsyncSession, account: Account, data
     if account.local or data.uri != account.uri:
         return
     _apply_profile(account, data)
+    await set_remote_profile_images(
+        session, account, data.avatar_remote_url, data.header_remote_url
+    )
     await session.flush()
 
 

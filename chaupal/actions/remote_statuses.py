@@ -17,6 +17,7 @@ from chaupal.actions.statuses import COUNTED, DISTRIBUTED, do_delete_status
 from chaupal.config import Settings
 from chaupal.db import utcnow
 from chaupal.events import publish_on_commit
+from chaupal.federation.media_cache import enqueue_remote_media
 from chaupal.federation.notes import NoteData, parse_note, parse_time
 from chaupal.federation.remote import find_account, is_tombstoned
 from chaupal.feeds.fanout import queue_fanout
@@ -112,8 +113,9 @@ async def do_create_remote_status(
     session.add_all([Mention(status_id=sid, account_id=a.id) for a in mentioned])
     tags = await get_or_create_tags(session, data.tags)
     session.add_all([StatusTag(status_id=sid, tag_id=t.id) for t in tags])
-    session.add_all(_media_rows(author, sid, data))
+    session.add_all(media := _media_rows(author, sid, data))
     await session.flush()
+    await enqueue_remote_media(session, settings, [m.id for m in media])
     if data.visibility in COUNTED:
         last = author.last_status_at
         await bump(
@@ -176,7 +178,9 @@ async def do_edit_remote_status(
     if [a.url for a in data.attachments] != await _media_urls(session, status.id):
         await session.execute(delete(MediaAttachment).where(MediaAttachment.status_id == status.id))
         if author is not None:
-            session.add_all(_media_rows(author, status.id, data))
+            session.add_all(media := _media_rows(author, status.id, data))
+            await session.flush()
+            await enqueue_remote_media(session, settings, [m.id for m in media])
     mentioned = await _mentioned(session, settings, data)
     old = set(
         (await session.scalars(select(Mention.account_id).where(Mention.status_id == status.id))).all()
