@@ -6,6 +6,7 @@ a silent one by the connect timeout, and a huge body by the size cap."""
 
 from __future__ import annotations
 
+import gzip
 import socket
 from collections.abc import Iterator
 
@@ -194,6 +195,16 @@ async def test_huge_body__reading_stops_at_the_size_cap(cfg):
         remote.json("/declared", {"id": f"{remote.base}/declared", "pad": "x" * 20_000})
         with pytest.raises(FetchError, match="larger than 10000 bytes"):
             await fetch_object(cfg, f"{remote.base}/declared")
+        # A compression bomb: ~5 KB on the wire, 5 MB once inflated; the cap counts inflated bytes.
+        bomb = gzip.compress(b" " * 5_000_000)
+        assert len(bomb) < 10_000  # passes the Content-Length check: the streaming cap stops it
+        remote.routes["/bomb"] = (
+            200,
+            {"Content-Type": "application/activity+json", "Content-Encoding": "gzip"},
+            bomb,
+        )
+        with pytest.raises(FetchError, match="larger than 10000 bytes"):
+            await fetch_object(cfg, f"{remote.base}/bomb")
 
 
 _KEY: list[str] = []
