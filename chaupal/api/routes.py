@@ -93,6 +93,9 @@ def include_routers(app: FastAPI) -> None:
 
     for module in (webfinger, hostmeta, nodeinfo, actors, ap_collections, objects):  # ActivityPub
         app.include_router(module.router)  # discovery, actors, collections, objects (issue 7)
+    from chaupal.api.federation import inbox as ap_inbox
+
+    app.include_router(ap_inbox.router)  # POST /users/{username}/inbox and /inbox (issue 7)
     from chaupal.api.mastodon import domain_blocks
 
     app.include_router(domain_blocks.router)  # domain policy: admin blocks/allows, users' own (issue 7)

@@ -33,8 +33,13 @@ async def _receive(request: Request, settings: SettingsDep, username: str | None
     path_qs = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     try:
         await receive(
-            request.app.state, settings, method=request.method, path_qs=path_qs,
-            headers=request.headers, body=body, username=username,
+            request.app.state,
+            settings,
+            method=request.method,
+            path_qs=path_qs,
+            headers=request.headers,
+            body=body,
+            username=username,
         )
     except InboxError as exc:
         raise ApiError(exc.status, exc.message) from None
