@@ -39,7 +39,6 @@ from tests.e2e.conftest import (
     _server_env,
     _service_missing,
     _stop,
-    _wait_until_ready,
 )
 from tests.e2e.entities import RecordingSession
 
@@ -48,6 +47,7 @@ SCOPES = ["read", "write", "follow", "push"]
 ADMIN_SCOPES = "read write follow admin:read admin:write"
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 DELIVERY_DEADLINE_SECONDS = 20.0  # generous: deliveries are jobs polled every second
+START_DEADLINE_SECONDS = 240.0  # two or three servers start at once on a shared 2-core machine
 
 T = TypeVar("T")
 
@@ -136,6 +136,25 @@ class Instance:
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
+
+
+def _wait_until_ready(server: Server) -> None:
+    end = time.monotonic() + START_DEADLINE_SECONDS
+    last = "no answer"
+    while time.monotonic() < end:
+        if server.process.poll() is not None:
+            pytest.fail(f"`chaupal serve` exited with {server.process.returncode}:\n{server.log_tail()}",
+                        pytrace=False)
+        try:
+            r = httpx.get(f"{server.url}/api/v1/instance", timeout=5.0)
+            if r.status_code == 200:
+                return
+            last = f"HTTP {r.status_code}"
+        except httpx.HTTPError as exc:
+            last = repr(exc)
+        time.sleep(0.3)
+    pytest.fail(f"`chaupal serve` did not answer within {START_DEADLINE_SECONDS:.0f} s ({last}):\n"
+                f"{server.log_tail()}", pytrace=False)
 
 
 def start_instance(
