@@ -48,7 +48,7 @@ async def download(
             return await _download(settings, url, sink, limit_for)
     except TimeoutError:
         raise FetchError(
-            f"{url} took longer than {settings.federation_request_timeout_seconds:.0f}s",
+            f"{url} took longer than {settings.federation_request_timeout_seconds:g} s",
             permanent=False,
         ) from None
 

@@ -5,6 +5,7 @@ by sniffed content, by domain policy and by address."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,6 +37,8 @@ class Served:
     content_type: str = "image/png"
     status: int = 200
     content_length: bool = True
+    headers: dict[str, str] = field(default_factory=dict)
+    stall_seconds: float = 0.0  # after the first 64 bytes: a server that drips
 
 
 @dataclass
@@ -71,9 +74,14 @@ def server() -> Iterator[FileServer]:
             self.send_header("Content-Type", served.content_type)
             if served.content_length:
                 self.send_header("Content-Length", str(len(served.body)))
+            for name, value in served.headers.items():
+                self.send_header(name, value)
             self.end_headers()
             try:
-                self.wfile.write(served.body)
+                self.wfile.write(served.body[:64])
+                self.wfile.flush()
+                time.sleep(served.stall_seconds)
+                self.wfile.write(served.body[64:])
             except (BrokenPipeError, ConnectionResetError):  # the client stopped reading
                 pass
 
@@ -289,6 +297,34 @@ async def test_remote_media__private_address__refused_without_loopback_setting(
     assert job.state == "failed" and "private or loopback" in (job.last_error or "")
     assert server.hits == []
     assert_not_cached(await load(app, MediaAttachment, media_id), server.url("/a.png"))
+
+
+async def test_remote_media__redirect_to_metadata_address__refused(
+    app: Any, settings: Settings, server: FileServer
+) -> None:
+    server.files["/a.png"] = Served(
+        b"", status=302, headers={"Location": "http://169.254.169.254/latest/meta-data/"}
+    )
+    settings = loopback(settings)
+    media_id = await remote_post_with_media(app, server, "/a.png")
+    await cache(app, settings, media_id)
+
+    job = await last_job(app)
+    assert job.state == "failed" and "private or loopback" in (job.last_error or "")
+    assert_not_cached(await load(app, MediaAttachment, media_id), server.url("/a.png"))
+
+
+async def test_remote_media__dripping_server__cut_at_the_request_timeout_and_retried(
+    app: Any, settings: Settings, server: FileServer
+) -> None:
+    server.files["/slow.png"] = Served(png((100, 100)), stall_seconds=5)
+    settings = loopback(settings, federation_request_timeout_seconds=0.5)
+    media_id = await remote_post_with_media(app, server, "/slow.png")
+    await cache(app, settings, media_id)
+
+    job = await last_job(app)
+    assert job.state == "queued" and "took longer than" in (job.last_error or "")
+    assert_not_cached(await load(app, MediaAttachment, media_id), server.url("/slow.png"))
 
 
 async def test_remote_media__server_error__retried_later(
