@@ -86,7 +86,7 @@ async def test_undo_follow_by_id_only__follow_removed(client, session, network, 
     assert await session.scalar(select(Follow.id)) is None
 
 
-async def _our_request(client, session, settings, network, make_user):
+async def _our_request(client, session, settings, network, make_user):  # noqa: F811
     user = await make_user("citizen")
     alice = network.actor("remote.example", "alice")
     assert (await deliver(client, alice, alice.create(alice.note("0")))).status_code == 202
@@ -113,7 +113,7 @@ async def test_accept_of_our_follow__request_becomes_follow(client, session, set
 
 
 async def test_accept_by_another_actor__ignored(client, session, settings, network, make_user):  # noqa: F811
-    alice, local, remote, follow_uri = await _our_request(client, session, settings, network, make_user)
+    _, _, _, follow_uri = await _our_request(client, session, settings, network, make_user)
     mallory = network.actor("evil.example", "mallory")
 
     r = await deliver(client, mallory, mallory.activity("Accept", follow_uri, "accept-1"))
@@ -123,7 +123,7 @@ async def test_accept_by_another_actor__ignored(client, session, settings, netwo
 
 
 async def test_reject_of_our_follow__request_dropped(client, session, settings, network, make_user):  # noqa: F811
-    alice, local, remote, follow_uri = await _our_request(client, session, settings, network, make_user)
+    alice, _, _, follow_uri = await _our_request(client, session, settings, network, make_user)
 
     assert (await deliver(client, alice, alice.activity("Reject", follow_uri, "reject-1"))).status_code == 202
 
