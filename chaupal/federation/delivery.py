@@ -24,7 +24,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,7 +35,8 @@ from chaupal.federation.keys import ensure_keypair, key_id
 from chaupal.federation.outbox import DISTRIBUTE
 from chaupal.federation.policy import domain_policy
 from chaupal.jobs import JobFailed, RetryLater, current_attempt, enqueue, job_handler
-from chaupal.models import Account, Follow
+from chaupal.lib.ids import new_id
+from chaupal.models import Account, Follow, Job
 from chaupal.models.federation import DeliveryDestination
 
 log = logging.getLogger("chaupal.federation.delivery")
@@ -94,6 +95,8 @@ async def distribute(session: AsyncSession, settings: Settings, payload: dict[st
         skip = set(explicit)
         targets.extend(i for i in page if i not in skip)
     allowed: dict[str, bool] = {}
+    rows: list[dict[str, Any]] = []
+    now = utcnow()
     for inbox in dict.fromkeys(targets):
         host = host_of(inbox)
         if host is None:
@@ -102,12 +105,20 @@ async def distribute(session: AsyncSession, settings: Settings, payload: dict[st
             allowed[host] = (await domain_policy(session, settings, host)).allowed
         if not allowed[host]:
             continue
-        await enqueue(
-            session,
-            DELIVER,
-            {"actor_id": str(actor.id), "inbox": inbox, "body": body},
-            max_attempts=settings.federation_delivery_max_attempts,
+        rows.append(
+            {
+                "id": new_id(),
+                "kind": DELIVER,
+                "payload": {"actor_id": str(actor.id), "inbox": inbox, "body": body},
+                "state": "queued",
+                "run_at": now,
+                "attempts": 0,
+                "max_attempts": settings.federation_delivery_max_attempts,
+                "created_at": now,
+            }
         )
+    if rows:  # one multi-row INSERT per batch, not a round trip per inbox
+        await session.execute(insert(Job), rows)
     if len(page) >= settings.federation_delivery_batch:  # the rest in a continuation job
         await enqueue(
             session,
