@@ -266,14 +266,27 @@ async def test_remote_file__not_an_image_served_as_png__refused_by_sniffing(
     assert set(media_storage(settings).iter_keys(float("inf"))) == files_before
 
 
+@pytest.mark.parametrize(
+    "rule",
+    ["reject_media", "suspend", "allowlist_unlisted", "block_of_file_host_only"],
+)
 async def test_remote_domain_with_reject_media__never_fetched(
-    app: Any, settings: Settings, server: FileServer
+    app: Any, settings: Settings, server: FileServer, rule: str
 ) -> None:
     server.files["/a.png"] = Served(png())
     settings = loopback(settings)
     media_id = await remote_post_with_media(app, server, "/a.png")
     async with app.state.sessions() as s:
-        s.add(DomainBlock(domain="127.0.0.1", severity="noop", reject_media=True))
+        if rule == "reject_media":
+            s.add(DomainBlock(domain="127.0.0.1", severity="noop", reject_media=True))
+        elif rule == "suspend":
+            s.add(DomainBlock(domain="127.0.0.1", severity="suspend"))
+        elif rule == "allowlist_unlisted":
+            settings = loopback(settings, federation_mode="allowlist")
+        else:  # the account's server is fine, the file lives on a rejected host
+            s.add(DomainBlock(domain="localhost", severity="noop", reject_media=True))
+            media = await s.get(MediaAttachment, media_id)
+            media.remote_url = f"http://localhost:{server.port}/a.png"
         await s.commit()
     policy.clear_cache()
     try:
@@ -282,7 +295,8 @@ async def test_remote_domain_with_reject_media__never_fetched(
         policy.clear_cache()
     assert server.hits == []
     assert (await last_job(app)).state == "done"  # nothing to do, nothing to retry
-    assert_not_cached(await load(app, MediaAttachment, media_id), server.url("/a.png"))
+    media = await load(app, MediaAttachment, media_id)
+    assert media.file_path is None and media.processing == "remote"
 
 
 async def test_remote_media__private_address__refused_without_loopback_setting(
