@@ -30,7 +30,7 @@ JURISDICTION_LEVELS = ("country", "state", "district", "city")
 # What a person holding an office is, for leaderboards ("heads of government", "ministers").
 OFFICE_ROLES = ("head_of_state", "head_of_government", "minister", "official", "other")
 MEMBER_ROLES = ("owner", "editor", "analyst")
-FLAG_KINDS = ("impersonation",)
+FLAG_KINDS = ("impersonation", "report")  # report: a Flag from another server (issue 7)
 
 
 class InstitutionProfile(Base):
