@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,7 +29,7 @@ from chaupal.models import Account, Job, MediaAttachment, Status
 from chaupal.models.federation import DomainBlock
 from chaupal.render.accounts import render_account
 from chaupal.render.media import render_media
-from tests.media.samples import jpeg, png
+from tests.media.samples import fake_mp4, jpeg, need_ffmpeg, png, png_bomb, real_mp4
 
 
 @dataclass
@@ -239,6 +240,49 @@ async def test_remote_image__over_size_cap__refused(
     media = await load(app, MediaAttachment, media_id)
     assert_not_cached(media, server.url("/big.png"))
     assert render_media(settings, media)["url"] == server.url("/big.png")
+
+
+async def test_remote_video__cached_through_the_video_pipeline(
+    app: Any, settings: Settings, server: FileServer, tmp_path: Path
+) -> None:
+    need_ffmpeg()
+    body = real_mp4(tmp_path, gps=True)
+    server.files["/clip.mp4"] = Served(body, "video/mp4")
+    settings = loopback(settings, max_video_bytes=len(body))  # exactly at the cap
+    media_id = await remote_post_with_media(app, server, "/clip.mp4", type="video")
+    await cache(app, settings, media_id)
+
+    media = await load(app, MediaAttachment, media_id)
+    job = await last_job(app)
+    assert job.state == "done", job.last_error
+    assert media.type == "video" and media.content_type == "video/mp4" and media.file_path
+    assert media.thumbnail_path and media.meta["original"]["width"] == 320
+    stored = media_storage(settings).local_path(media.file_path)
+    assert stored is not None and b"secret" not in stored.read_bytes()  # re-muxed, tags dropped
+
+
+async def test_remote_video__over_video_cap__refused(
+    app: Any, settings: Settings, server: FileServer
+) -> None:
+    server.files["/clip.mp4"] = Served(fake_mp4(4096), "video/mp4")
+    settings = loopback(settings, max_video_bytes=2048)
+    media_id = await remote_post_with_media(app, server, "/clip.mp4", type="video")
+    await cache(app, settings, media_id)
+    job = await last_job(app)
+    assert job.state == "failed" and "larger than 2048" in (job.last_error or "")
+    assert_not_cached(await load(app, MediaAttachment, media_id), server.url("/clip.mp4"))
+
+
+async def test_remote_image__pixel_bomb__refused_before_decoding(
+    app: Any, settings: Settings, server: FileServer
+) -> None:
+    server.files["/bomb.png"] = Served(png_bomb(20_000, 20_000))
+    settings = loopback(settings)
+    media_id = await remote_post_with_media(app, server, "/bomb.png")
+    await cache(app, settings, media_id)
+    job = await last_job(app)
+    assert job.state == "failed" and "too many pixels" in (job.last_error or "")
+    assert_not_cached(await load(app, MediaAttachment, media_id), server.url("/bomb.png"))
 
 
 @pytest.mark.parametrize(
