@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO
 
 from sqlalchemy import update
@@ -110,7 +110,7 @@ async def _cache_attachment(session: AsyncSession, settings: Settings, media_id:
     if media is None or not media.remote_url or media.file_path or media.type not in _CACHEABLE:
         return
     account = await session.get(Account, media.account_id)
-    if account is None or account.local:
+    if account is None or account.local or account.suspended_at is not None:
         return
     url = media.remote_url
     if await media_rejected(session, settings, account.domain, url):
@@ -144,7 +144,7 @@ async def _cache_profile_image(
     session: AsyncSession, settings: Settings, account_id: int, part: str
 ) -> None:
     account = await session.get(Account, account_id)
-    if account is None or account.local:
+    if account is None or account.local or account.suspended_at is not None:
         return
     url = getattr(account, f"{part}_remote_url")
     if not url or getattr(account, f"{part}_path"):
@@ -173,7 +173,7 @@ async def _cache_profile_image(
     setattr(account, f"{part}_path", stored.file_key)  # keep the loaded row in step
 
 
-def _attachment_limit(settings: Settings) -> Any:
+def _attachment_limit(settings: Settings) -> Callable[[str], int | None]:
     def limit_for(kind: str) -> int | None:
         if kind in IMAGE_TYPES:
             return settings.max_image_bytes
@@ -185,7 +185,11 @@ def _attachment_limit(settings: Settings) -> Any:
 
 
 async def _fetch(
-    settings: Settings, url: str, limit_for: Any, store: Storage, process: Any
+    settings: Settings,
+    url: str,
+    limit_for: Callable[[str], int | None],
+    store: Storage,
+    process: Callable[[BinaryIO, str, Settings, Storage], StoredUpload],
 ) -> StoredUpload:
     """Download `url` into a temporary file, then run `process` (blocking, in a thread)."""
     base = settings.data_dir / "tmp"

@@ -17,6 +17,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from chaupal.config import Settings
+from chaupal.db import utcnow
 from chaupal.federation import policy
 from chaupal.federation.media_cache import (
     KIND,
@@ -312,7 +313,13 @@ async def test_remote_file__not_an_image_served_as_png__refused_by_sniffing(
 
 @pytest.mark.parametrize(
     "rule",
-    ["reject_media", "suspend", "allowlist_unlisted", "block_of_file_host_only"],
+    [
+        "reject_media",
+        "suspend",
+        "allowlist_unlisted",
+        "block_of_file_host_only",
+        "suspended_account",
+    ],
 )
 async def test_remote_domain_with_reject_media__never_fetched(
     app: Any, settings: Settings, server: FileServer, rule: str
@@ -327,6 +334,9 @@ async def test_remote_domain_with_reject_media__never_fetched(
             s.add(DomainBlock(domain="127.0.0.1", severity="suspend"))
         elif rule == "allowlist_unlisted":
             settings = loopback(settings, federation_mode="allowlist")
+        elif rule == "suspended_account":
+            media = await s.get(MediaAttachment, media_id)
+            (await s.get(Account, media.account_id)).suspended_at = utcnow()
         else:  # the account's server is fine, the file lives on a rejected host
             s.add(DomainBlock(domain="localhost", severity="noop", reject_media=True))
             media = await s.get(MediaAttachment, media_id)
