@@ -416,3 +416,14 @@ def test_live__subscriber_queue_size_is_a_setting(settings):
         for n in range(3):
             hub.publish({"type": "status.created", "status_id": str(n)})
         assert sub.overflowed
+
+
+async def test_profile_and_post_pages__link_their_activitypub_documents(client, make_user):
+    alice = await make_user("alice")
+    r = await client.post("/api/v1/statuses", json={"status": "namaste"}, headers=alice.headers)
+    status_id = r.json()["id"]
+    profile = await client.get("/@alice")
+    assert '<link rel="alternate" type="application/activity+json" href="http://chaupal.test/users/alice">' in profile.text
+    post = await client.get(f"/@alice/{status_id}")
+    assert (f'<link rel="alternate" type="application/activity+json" '
+            f'href="http://chaupal.test/users/alice/statuses/{status_id}">') in post.text
