@@ -215,3 +215,34 @@ async def test_stream_subscriber_queue__client_not_reading__stream_closed(app, c
         await post(client, alice, f"post {i}")
     await asyncio.wait_for(task, 5)  # the stream ended
     assert not fanout.conns
+
+
+async def test_redis_bus__home_frames_keepalive_and_revocation(settings, redis_url, redis_prefix, make_user):
+    """The hub behaves the same when events come through Redis from another process."""
+    import httpx
+
+    from chaupal.actions.tokens import do_revoke_user_tokens
+    from chaupal.app import create_app
+
+    shared = settings.model_copy(
+        update={
+            "redis_url": redis_url, "redis_prefix": f"{redis_prefix}hub:",
+            "streaming_auth_recheck_seconds": 0.2, "stream_keepalive_seconds": 0.2,
+        }
+    )
+    one, two = create_app(shared), create_app(shared)
+    async with one.router.lifespan_context(one), two.router.lifespan_context(two):
+        alice, bob = await make_user("alice"), await make_user("bob")
+        transport = httpx.ASGITransport(app=one, client=("127.0.0.1", 1))
+        async with httpx.AsyncClient(transport=transport, base_url="http://chaupal.test") as c1:
+            await follow(c1, bob, alice)
+            async with WS(two, "/api/v1/streaming?stream=user", bob.headers) as ws, SSE(two, "/api/v1/streaming/public") as sse:
+                assert await _chunk(sse) == b":)\n\n"
+                assert await _chunk(sse) == b":thump\n\n"
+                status = await post(c1, alice, "across processes")
+                frame = await ws.frame()
+                assert frame["event"] == "update" and json.loads(frame["payload"])["id"] == status["id"]
+                async with one.state.sessions() as s:
+                    await do_revoke_user_tokens(s, bob.user_id)
+                    await s.commit()
+                assert await ws.closed(5)
