@@ -86,6 +86,7 @@ class Settings(BaseSettings):
     # OAuth
     auth_code_ttl_seconds: int = 600
     access_token_ttl_seconds: int | None = None  # None: tokens live until revoked, like Mastodon
+    access_token_last_used_resolution_seconds: int = 600  # write a token's last_used_at this seldom
     session_ttl_seconds: int = 14 * 24 * 3600
 
     # Two-factor sign-in (TOTP) and institution staff (issue 4)

@@ -3,12 +3,15 @@ account, and scope checks. Typed aliases keep route signatures short."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.config import Settings
@@ -82,23 +85,36 @@ def bearer_token(request: Request) -> str | None:
 
 
 async def load_auth(session: AsyncSession, raw_token: str) -> Auth | None:
-    """Resolve a bearer token; None when it is unknown, revoked, expired or its user unusable."""
-    token = await session.scalar(
-        select(AccessToken).where(AccessToken.token_digest == digest(raw_token))
-    )
-    if token is None or token.revoked_at is not None or token.kind != "oauth":
+    """Resolve a bearer token; None when it is unknown, revoked, expired or its user unusable.
+
+    Nothing is cached (decision 113): the token, its application, user and account come from
+    one joined query on every request, so a revocation, suspension or removed staff member
+    takes effect on the very next request, on every process."""
+    row = (
+        await session.execute(
+            select(AccessToken, Application, User, Account)
+            .outerjoin(Application, Application.id == AccessToken.application_id)
+            .outerjoin(User, User.id == AccessToken.user_id)
+            # a delegated token acts as the institution: its accounts come from the membership
+            .outerjoin(
+                Account,
+                and_(Account.id == User.account_id, AccessToken.acting_account_id.is_(None)),
+            )
+            .where(AccessToken.token_digest == digest(raw_token))
+        )
+    ).first()
+    if row is None:
+        return None
+    token, app, user, account = row
+    if token.revoked_at is not None or token.kind != "oauth":
         return None
     if token.expires_at is not None and token.expires_at <= utcnow():
         return None
-    app = await session.get(Application, token.application_id) if token.application_id else None
-    user = account = None
     if token.user_id is not None:
-        user = await session.get(User, token.user_id)
         if user is None or user.disabled or not user.approved:
             return None
         if token.acting_account_id is not None:
             return await _delegated_auth(session, token, app, user)
-        account = await session.get(Account, user.account_id)
         if account is None or account.suspended_at is not None:
             return None
     return Auth(token, frozenset(token.scopes.split()), app, user, account)
@@ -135,8 +151,47 @@ async def _auth_from_request(request: Request, session: AsyncSession) -> Auth | 
         auth = await load_auth(session, raw)
         if auth is None:
             raise ApiError(401, "The access token is invalid")
+        await _note_use(request, session, auth.token)
     request.state.auth = auth
     return auth
+
+
+async def _note_use(request: Request, session: AsyncSession, token: AccessToken) -> None:
+    """Stamp the token's `last_used_at` when it is older than
+    `access_token_last_used_resolution_seconds`: one UPDATE per token per period, not per
+    request. Writes go with the request's own transaction; reads (whose session may be
+    read-only or a replica) use a short transaction of their own."""
+    settings: Settings = request.app.state.settings
+    now = utcnow()
+    resolution = timedelta(seconds=settings.access_token_last_used_resolution_seconds)
+    if token.last_used_at is not None and token.last_used_at > now - resolution:
+        return
+    stamp = (
+        update(AccessToken)
+        .where(
+            AccessToken.id == token.id,
+            or_(AccessToken.last_used_at.is_(None), AccessToken.last_used_at <= now - resolution),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if request.method not in ("GET", "HEAD"):
+        await session.execute(stamp)
+        return
+    state = request.app.state
+    lock = getattr(state, "write_lock", None)
+    try:
+        if lock is not None:
+            await lock.acquire()
+        try:
+            async with state.sessions() as writer:
+                await writer.execute(stamp)
+                await writer.commit()
+        finally:
+            if lock is not None:
+                lock.release()
+    except SQLAlchemyError:  # a busy database must not fail the read; the next request retries
+        logging.getLogger("chaupal").warning("could not stamp last_used_at of token %s", token.id)
 
 
 def optional_auth(scope: str | None = None):

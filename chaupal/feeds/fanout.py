@@ -29,11 +29,13 @@ from chaupal.models import AccessToken, Account, Follow, Mention, Status, User
 
 
 async def queue_fanout(session: AsyncSession, settings: Settings, status: Status) -> None:
-    """Deliver `status` to home feeds once this transaction commits (Redis backend only)."""
+    """Deliver `status` to home feeds once this transaction commits (Redis backend only).
+    Call it once, in the transaction that creates `status`."""
     if redis_feeds_on(settings):
+        # No dedupe key: `status` is new (a post or a reblog), so no job can exist for it yet,
+        # and a dedupe check would cost a SELECT and a savepoint per post.
         await enqueue(
-            session, "fanout", {"status_id": status.id, "account_id": status.account_id},
-            dedupe_key=f"fanout:{status.id}",
+            session, "fanout", {"status_id": status.id, "account_id": status.account_id}
         )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from chaupal.config import Settings
 from chaupal.models import (
@@ -37,6 +38,58 @@ def tag_url(settings: Settings, name: str) -> str:
     return f"{settings.base_url}/tags/{name}"
 
 
+async def _accounts(session: AsyncSession, account_ids: set[int]) -> dict[int, Account]:
+    """The authors, taking those already loaded in this session (a select would not refresh
+    them either) and loading the rest in one query."""
+    found: dict[int, Account] = {}
+    for aid in account_ids:
+        obj = session.identity_map.get(identity_key(Account, aid))
+        if obj is not None and _fully_loaded(obj):
+            found[aid] = obj
+    missing = account_ids - found.keys()
+    if missing:
+        for a in (await session.scalars(select(Account).where(Account.id.in_(missing)))).all():
+            found[a.id] = a
+    return found
+
+
+def _fully_loaded(obj: Any) -> bool:
+    """Every column is loaded (none expired or deferred), so rendering needs no lazy load."""
+    state = inspect(obj)
+    if state.deleted or state.detached or state.pending:
+        return False
+    return all(attr.key in state.dict for attr in state.mapper.column_attrs)
+
+
+async def viewer_marks(
+    session: AsyncSession, viewer_id: int, status_ids: list[int], account_ids: set[int]
+) -> tuple[set[int], set[int], set[int], set[int], set[int]]:
+    """What the viewer did to these statuses and their authors, in one round trip:
+    (favourited, bookmarked, pinned, reblogged status IDs; muted account IDs)."""
+
+    def part(kind: str, column: Any, *where: Any) -> Any:
+        return select(literal(kind).label("k"), column.label("v")).where(*where)
+
+    rows = await session.execute(
+        union_all(
+            part("f", Favourite.status_id, Favourite.account_id == viewer_id,
+                 Favourite.status_id.in_(status_ids)),
+            part("b", Bookmark.status_id, Bookmark.account_id == viewer_id,
+                 Bookmark.status_id.in_(status_ids)),
+            part("p", StatusPin.status_id, StatusPin.account_id == viewer_id,
+                 StatusPin.status_id.in_(status_ids)),
+            part("r", Status.reblog_of_id, Status.account_id == viewer_id,
+                 Status.reblog_of_id.in_(status_ids)),
+            part("m", Mute.target_account_id, Mute.account_id == viewer_id,
+                 Mute.target_account_id.in_(account_ids)),
+        )
+    )
+    marks: dict[str, set[int]] = {"f": set(), "b": set(), "p": set(), "r": set(), "m": set()}
+    for kind, value in rows:
+        marks[kind].add(value)
+    return marks["f"], marks["b"], marks["p"], marks["r"], marks["m"]
+
+
 async def render_statuses(
     session: AsyncSession,
     settings: Settings,
@@ -44,9 +97,12 @@ async def render_statuses(
     viewer_id: int | None,
     *,
     with_source: bool = False,
+    fresh: bool = False,
 ) -> list[dict[str, Any]]:
     """Render `statuses` (reblogs included) for `viewer_id`, keeping their order. With
-    `with_source`, `text` carries the source as written (Mastodon's delete-and-redraft)."""
+    `with_source`, `text` carries the source as written (Mastodon's delete-and-redraft).
+    `fresh`: the viewer created them in this transaction (and they are not reblogs), so
+    nobody can have favourited, bookmarked, pinned or reblogged them yet: no query for that."""
     if not statuses:
         return []
     by_id: dict[int, Status] = {s.id: s for s in statuses}
@@ -65,9 +121,7 @@ async def render_statuses(
             .order_by(Mention.id)
         )
     ).all()
-    accounts: dict[int, Account] = {
-        a.id: a for a in (await session.scalars(select(Account).where(Account.id.in_(account_ids)))).all()
-    }
+    accounts = await _accounts(session, account_ids)
     mentions: dict[int, list[Account]] = {}
     for sid, acc in mention_rows:
         mentions.setdefault(sid, []).append(acc)
@@ -93,35 +147,8 @@ async def render_statuses(
         }
 
     fav = reb = book = pin = muted = set()
-    if viewer_id is not None:
-
-        async def marked(model: Any) -> set[int]:
-            rows = await session.scalars(
-                select(model.status_id).where(model.account_id == viewer_id, model.status_id.in_(all_ids))
-            )
-            return set(rows.all())
-
-        fav = await marked(Favourite)
-        book = await marked(Bookmark)
-        pin = await marked(StatusPin)
-        reb = set(
-            (
-                await session.scalars(
-                    select(Status.reblog_of_id).where(
-                        Status.account_id == viewer_id, Status.reblog_of_id.in_(all_ids)
-                    )
-                )
-            ).all()
-        )
-        muted = set(
-            (
-                await session.scalars(
-                    select(Mute.target_account_id).where(
-                        Mute.account_id == viewer_id, Mute.target_account_id.in_(account_ids)
-                    )
-                )
-            ).all()
-        )
+    if viewer_id is not None and not fresh:
+        fav, book, pin, reb, muted = await viewer_marks(session, viewer_id, all_ids, account_ids)
 
     rendered_accounts: dict[int, dict[str, Any]] = {}
 
@@ -197,5 +224,10 @@ async def render_status(
     viewer_id: int | None,
     *,
     with_source: bool = False,
+    fresh: bool = False,
 ) -> dict[str, Any]:
-    return (await render_statuses(session, settings, [status], viewer_id, with_source=with_source))[0]
+    return (
+        await render_statuses(
+            session, settings, [status], viewer_id, with_source=with_source, fresh=fresh
+        )
+    )[0]

@@ -159,6 +159,22 @@ async def test_create_status__idempotency_key__returns_same_status(app, client, 
     assert r3.json()["id"] != r1.json()["id"]
 
 
+async def test_create_status__idempotency_key_replay__shows_viewer_marks_made_since(client, make_user):
+    """A new post is rendered without asking for favourites or bookmarks (none can exist);
+    a replayed Idempotency-Key returns the old post, which is rendered with them."""
+    alice = await make_user("alice")
+    headers = {**alice.headers, "Idempotency-Key": "marks"}
+    r1 = await client.post("/api/v1/statuses", json={"status": "once"}, headers=headers)
+    assert r1.json()["favourited"] is False and r1.json()["bookmarked"] is False
+    sid = r1.json()["id"]
+    await client.post(f"/api/v1/statuses/{sid}/favourite", headers=alice.headers)
+    await client.post(f"/api/v1/statuses/{sid}/bookmark", headers=alice.headers)
+    r2 = await client.post("/api/v1/statuses", json={"status": "once"}, headers=headers)
+    assert r2.json()["id"] == sid
+    assert r2.json()["favourited"] is True and r2.json()["bookmarked"] is True
+    assert r2.json()["favourites_count"] == 1
+
+
 async def test_create_status__idempotency_key__per_account(client, make_user):
     alice = await make_user("alice")
     bob = await make_user("bob")

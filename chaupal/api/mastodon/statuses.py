@@ -107,6 +107,7 @@ async def create_status(
     )
     if later is not None:
         return later
+    key = request.headers.get("idempotency-key")
     status = await check_create_status(
         session,
         settings,
@@ -118,10 +119,13 @@ async def create_status(
         language=body.language,
         in_reply_to_id=reply_to,
         application_id=auth.application.id if auth.application else None,
-        idempotency_key=request.headers.get("idempotency-key"),
+        idempotency_key=key,
         media_ids=body.media_ids,
+        user=auth.user,
     )
-    return await render_status(session, settings, status, auth.account.id)
+    # Without an Idempotency-Key the status was just created, so nobody has favourited,
+    # bookmarked or reblogged it: render it without asking (a replayed key returns an old one).
+    return await render_status(session, settings, status, auth.account.id, fresh=not key)
 
 
 @router.get("")
