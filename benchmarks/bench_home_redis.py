@@ -3,6 +3,8 @@ follows including 10 very large accounts (above feed_fanout_threshold), PostgreS
 backend against the SQL backend, on the same bulk-loaded database, one `chaupal serve` process.
 
     .venv/bin/python benchmarks/bench_home_redis.py [--sizes 100000,1000000] [--repeat 3]
+    .venv/bin/python benchmarks/bench_home_redis.py --backends redis --baseline /path/to/old/checkout
+        # Redis backend only, this code and an older checkout served in turn on the same data
 
 Writes benchmarks/results/home-redis.json. Scratch PostgreSQL database and Redis prefix removed."""
 
@@ -38,10 +40,12 @@ REDIS_URL = os.environ.get("CHAUPAL_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 BIG = 5_000_000
 
 
-def measure(env: dict[str, str], token: str, args: argparse.Namespace) -> dict[str, Any]:
+def measure(
+    env: dict[str, str], token: str, args: argparse.Namespace, code: str | None = None
+) -> dict[str, Any]:
     home = [("GET", "/api/v1/timelines/home", {"Authorization": f"Bearer {token}"}, None)]
     runs: list[dict[str, Any]] = []
-    with Server(env, 1) as server:
+    with Server(env, 1, code) as server:
         r = httpx.get(f"{server.url}/api/v1/timelines/home", headers=home[0][2], timeout=120)
         assert r.status_code == 200 and len(r.json()) == 20, r.text[:200]
         asyncio.run(drive(server.url, home * 100, 4))  # warm-up (builds the Redis feed)
@@ -95,19 +99,19 @@ def one_size(posts: int, args: argparse.Namespace) -> dict[str, Any]:
             "CHAUPAL_SECRET_KEY": "bench",
         }
         out: dict[str, Any] = {"posts": posts, "bulk_load_seconds": load_s}
-        out["sql"] = measure(
-            base | {"CHAUPAL_REDIS_URL": "", "CHAUPAL_FEED_BACKEND": "sql"}, token, args
-        )
-        out["redis"] = measure(
-            base
-            | {
-                "CHAUPAL_REDIS_URL": REDIS_URL,
-                "CHAUPAL_REDIS_PREFIX": prefix,
-                "CHAUPAL_FEED_BACKEND": "redis",
-            },
-            token,
-            args,
-        )
+        redis_env = base | {
+            "CHAUPAL_REDIS_URL": REDIS_URL,
+            "CHAUPAL_REDIS_PREFIX": prefix,
+            "CHAUPAL_FEED_BACKEND": "redis",
+        }
+        if "sql" in args.backends:
+            out["sql"] = measure(
+                base | {"CHAUPAL_REDIS_URL": "", "CHAUPAL_FEED_BACKEND": "sql"}, token, args
+            )
+        if "redis" in args.backends:
+            out["redis"] = measure(redis_env, token, args)
+        if args.baseline:  # the same data and Redis feed, served by the older checkout
+            out["redis_baseline"] = measure(redis_env, token, args, args.baseline)
         return out
     finally:
         pg_admin(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
@@ -130,6 +134,10 @@ def main() -> None:
     p.add_argument("--requests", type=int, default=1000, help="home requests per run at c=16")
     p.add_argument("--requests-c1", type=int, default=300, help="home requests per run at c=1")
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument(
+        "--backends", default="sql,redis", type=lambda v: v.split(","), help="sql,redis or one"
+    )
+    p.add_argument("--baseline", default=None, help="also serve this checkout (Redis backend)")
     args = p.parse_args()
     result: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -141,7 +149,9 @@ def main() -> None:
     }
     for n in args.sizes:
         result["sizes"].append(one_size(n, args))
-        console.print({k: v for k, v in result["sizes"][-1]["redis"].items() if k != "runs"})
+        for b in ("redis", "redis_baseline"):
+            if b in result["sizes"][-1]:
+                console.print(b, {k: v for k, v in result["sizes"][-1][b].items() if k != "runs"})
     result["machine"]["load_after"] = os.getloadavg()[0]
     table = Table(
         title=f"Home timeline, 1 process, {args.follows} follows incl. 10 above the threshold (median of {args.repeat})"
@@ -157,7 +167,9 @@ def main() -> None:
     ):
         table.add_column(col, justify="right")
     for s in result["sizes"]:
-        for b in ("sql", "redis"):
+        for b in ("sql", "redis", "redis_baseline"):
+            if b not in s:
+                continue
             m = s[b]
             table.add_row(
                 f"{s['posts']:,}",
