@@ -33,6 +33,7 @@ ACCOUNT_COLS = (
     "created_at",
     "updated_at",
     "kind",
+    "actor_type",
 )
 STATUS_COLS = (
     "id",
@@ -111,6 +112,7 @@ def account_rows(
                 _ts(at, sqlite),
                 _ts(at, sqlite),
                 "person",
+                "Person",
             )
         )
     return rows
