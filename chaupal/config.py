@@ -63,14 +63,14 @@ class Settings(BaseSettings):
     max_media_description_chars: int = 1500
     media_image_stored_pixels: int = 3840 * 2160  # larger images are downscaled
     media_preview_pixels: int = 640 * 360  # the `small` preview
+    max_avatar_bytes: int = 2 * 1024 * 1024  # profile picture (remote ones larger are not cached)
+    max_header_bytes: int = 2 * 1024 * 1024  # profile header image (remote ones larger are not cached)
     media_unattached_ttl_seconds: int = 24 * 3600  # then `chaupal media cleanup` removes them
     media_ffmpeg_timeout_seconds: int = 120  # per ffmpeg/ffprobe run on one upload
     # In-process housekeeping (embedded default): run `chaupal media cleanup` this often; 0 = off
     # (scale-out: leave it on in one process, or run the CLI from cron).
     media_cleanup_interval_seconds: int = 3600
     media_base_url: str | None = None  # default: {base_url}/system/media (a CDN or S3 later)
-    max_avatar_bytes: int = 2 * 1024 * 1024  # profile picture (remote ones larger are not cached)
-    max_header_bytes: int = 2 * 1024 * 1024  # profile header image (remote ones larger are not cached)
 
     # Paging limits (default, maximum) per kind of list, as Mastodon documents them
     page_statuses_default: int = 20
