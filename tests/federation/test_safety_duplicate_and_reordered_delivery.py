@@ -8,6 +8,7 @@ import asyncio
 
 from sqlalchemy import func, select
 
+from chaupal.federation import inbox
 from chaupal.federation.remote import resolve_status
 from chaupal.models import Account, Notification, ProcessedActivity, Status, Tombstone
 from tests.federation.inbox_helpers import deliver, network  # noqa: F401
@@ -17,9 +18,31 @@ async def _count(session, model, *where):
     return await session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-async def test_same_create_five_times_concurrently__one_post(client, session, network, make_user):  # noqa: F811
+def _race(monkeypatch, parties):
+    """Hold every delivery just before its write transaction until all `parties` got there:
+    each has passed every read-only check (including "already processed?"), so the writes
+    really race (on PostgreSQL; SQLite's single writer then takes them in turn)."""
+    barrier = asyncio.Barrier(parties)
+    real = inbox.in_write
+
+    async def in_write(state, work):
+        await asyncio.wait_for(barrier.wait(), timeout=60)
+        return await real(state, work)
+
+    monkeypatch.setattr(inbox, "in_write", in_write)
+
+
+async def _warm_up(client, session, alice):
+    """Store the actor first (its key fetch is a write of its own, outside the race)."""
+    assert (await deliver(client, alice, alice.create(alice.note("warm-up")))).status_code == 202
+    await session.rollback()
+
+
+async def test_same_create_five_times_concurrently__one_post(client, session, network, make_user, monkeypatch):  # noqa: F811
     await make_user("finmin")
     alice = network.actor("remote.example", "alice")
+    await _warm_up(client, session, alice)
+    _race(monkeypatch, 5)
     note = alice.note(
         "1", tag=[{"type": "Mention", "href": "http://chaupal.test/users/finmin", "name": "@finmin"}]
     )
@@ -29,16 +52,18 @@ async def test_same_create_five_times_concurrently__one_post(client, session, ne
 
     assert [r.status_code for r in answers] == [202] * 5, [r.text for r in answers]
     assert await _count(session, Status, Status.uri == note["id"]) == 1
-    assert await _count(session, ProcessedActivity) == 1
+    assert await _count(session, ProcessedActivity, ProcessedActivity.uri == activity["id"]) == 1
     assert await _count(session, Notification, Notification.type == "mention") == 1
     assert await _count(session, Account, Account.uri == alice.uri) == 1
     author = await session.scalar(select(Account).where(Account.uri == alice.uri))
-    assert author.statuses_count == 1
+    assert author.statuses_count == 2  # the warm-up and this one
 
 
-async def test_same_note_in_two_different_creates_concurrently__one_post(client, session, network):  # noqa: F811
+async def test_same_note_in_two_different_creates_concurrently__one_post(client, session, network, monkeypatch):  # noqa: F811
     """Dedupe by activity id is not enough: two activity ids, one Note (unique Status.uri)."""
     alice = network.actor("remote.example", "alice")
+    await _warm_up(client, session, alice)
+    _race(monkeypatch, 4)
     note = alice.note("1")
     first = alice.create(note, activity_id=f"{alice.uri}/a/1")
     second = alice.create(note, activity_id=f"{alice.uri}/a/2")
