@@ -29,6 +29,7 @@ HANDLER_MODULES: list[str] = [
     "chaupal.feeds.fanout",
     "chaupal.federation.delivery",
     "chaupal.federation.media_cache",
+    "chaupal.federation.inbox_prune",
 ]
 
 
