@@ -218,6 +218,12 @@ async def receive(
         if not await policy.is_allowed(session, settings, domain):
             raise InboxError(403, "This server does not federate with your domain")
 
+    if activity["type"] == "Delete" and id_of(activity.get("object")) == actor_uri:
+        async with read_session(state) as session:
+            known = await session.scalar(select(Account.id).where(Account.uri == actor_uri).limit(1))
+        if known is None:
+            return  # an actor we never knew deleted itself: nothing to do, and its key is gone
+
     resolve, refresh = key_resolvers(state, settings)
     try:
         key_id = await httpsig.verify_request(

@@ -170,12 +170,14 @@ def parse_actor(settings: Settings, doc: Any, *, expected_uri: str | None = None
 
 
 def local_username(settings: Settings, uri: str) -> str | None:
-    """`name` when `uri` is one of our actors (`{base_url}/users/{name}`), else None."""
-    prefix = f"{settings.base_url}/users/"
-    if not uri.startswith(prefix):
-        return None
-    rest = uri[len(prefix):]
-    return rest if rest and "/" not in rest and "#" not in rest and "?" not in rest else None
+    """`name` when `uri` is one of our actors (`{base_url}/users/{name}`, or the profile page
+    `{base_url}/@{name}` some servers put in mentions), else None."""
+    for prefix in (f"{settings.base_url}/users/", f"{settings.base_url}/@"):
+        if uri.startswith(prefix):
+            rest = uri[len(prefix):]
+            if rest and not any(c in rest for c in "/#?@"):
+                return rest
+    return None
 
 
 async def find_account(session: AsyncSession, settings: Settings, uri: str) -> Account | None:

@@ -217,3 +217,15 @@ async def test_like_of_private_post_by_non_follower__ignored(client, session, se
 
     assert (await deliver(client, alice, alice.activity("Like", post.uri, "like-1"))).status_code == 202
     assert await session.scalar(select(Favourite.id)) is None
+
+
+async def test_create__mention_by_profile_url_notifies(client, session, network, make_user):  # noqa: F811
+    user = await make_user("finmin")
+    alice = network.actor("remote.example", "alice")
+    note = alice.note("1", tag=[{"type": "Mention", "href": "http://chaupal.test/@finmin"}])
+
+    assert (await deliver(client, alice, alice.create(note))).status_code == 202
+
+    assert await session.scalar(
+        select(Notification.type).where(Notification.account_id == user.account_id)
+    ) == "mention"

@@ -108,3 +108,15 @@ async def test_flag__moderation_flag_for_reported_local_account(client, session,
     assert row.account_id == user.account_id and row.kind == "report"
     assert row.detail["comment"] == "spam" and row.detail["status_ids"] == [str(post.id)]
     assert row.detail["domain"] == "remote.example"
+
+
+async def test_delete_of_unknown_actor__202_without_any_fetch(client, session, network):  # noqa: F811
+    """Servers announce a deleted account to everyone; its key is gone, and we hold nothing."""
+    gone = network.actor("remote.example", "gone")
+    del network.docs[gone.uri]
+
+    r = await deliver(client, gone, gone.activity("Delete", gone.uri, "delete-self"))
+
+    assert r.status_code == 202
+    assert network.fetched == []
+    assert await session.scalar(select(func.count()).select_from(Account)) == 0
