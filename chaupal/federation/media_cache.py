@@ -20,7 +20,7 @@ from chaupal.federation.fetch import FetchError
 from chaupal.federation.hosts import InvalidHost, normalize_host
 from chaupal.federation.media_fetch import download
 from chaupal.federation.policy import domain_policy
-from chaupal.jobs import JobFailed, enqueue, job_handler
+from chaupal.jobs import JobFailed, enqueue, job_handler, network_phase
 from chaupal.media import MediaError
 from chaupal.media.images import process_image
 from chaupal.media.pipeline import StoredUpload, put_all, store_upload
@@ -116,7 +116,8 @@ async def _cache_attachment(session: AsyncSession, settings: Settings, media_id:
     if await media_rejected(session, settings, account.domain, url):
         return
     store = media_storage(settings)
-    stored = await _fetch(settings, url, _attachment_limit(settings), store, _store_attachment)
+    async with network_phase(session):  # the download does not hold up the app's writes
+        stored = await _fetch(settings, url, _attachment_limit(settings), store, _store_attachment)
     result = await session.execute(
         update(MediaAttachment)
         .where(
@@ -153,9 +154,10 @@ async def _cache_profile_image(
         return
     limit = settings.max_avatar_bytes if part == "avatar" else settings.max_header_bytes
     store = media_storage(settings)
-    stored = await _fetch(
-        settings, url, lambda kind: limit if kind in IMAGE_TYPES else None, store, _store_image
-    )
+    async with network_phase(session):
+        stored = await _fetch(
+            settings, url, lambda kind: limit if kind in IMAGE_TYPES else None, store, _store_image
+        )
     column = getattr(Account, f"{part}_path")
     result = await session.execute(
         update(Account)

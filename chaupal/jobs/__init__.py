@@ -11,6 +11,7 @@ from chaupal.jobs.registry import (
     current_attempt,
     job_handler,
     load_handlers,
+    network_phase,
     recurring,
 )
 from chaupal.jobs.runner import JobRunner
@@ -28,6 +29,7 @@ __all__ = [
     "job_handler",
     "list_jobs",
     "load_handlers",
+    "network_phase",
     "recurring",
     "recurring_key",
 ]

@@ -4,8 +4,10 @@ asks the runner to keep one queued job of that kind and to re-enqueue it after e
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
@@ -58,6 +60,33 @@ _ATTEMPT: ContextVar[tuple[int, int]] = ContextVar("chaupal_job_attempt", defaul
 def current_attempt() -> tuple[int, int]:
     """(this run's attempt number from 1, the job's attempt limit) inside a job handler."""
     return _ATTEMPT.get()
+
+
+# The SQLite writer lock the runner holds while a handler runs (None on PostgreSQL).
+_WRITE_LOCK: ContextVar[asyncio.Lock | None] = ContextVar("chaupal_job_write_lock", default=None)
+
+
+@contextlib.asynccontextmanager
+async def network_phase(session: AsyncSession) -> AsyncIterator[None]:
+    """Wrap a handler's slow outside work (an HTTP request, a download) in this: the handler's
+    writes so far are committed first, and in embedded SQLite mode the app's writer lock is let
+    go until the block ends, so web requests are not held up for seconds behind a remote
+    server. After the block the handler continues in a new transaction of the same session; the
+    runner marks the job done in it as usual. Only for handlers whose earlier writes may stand
+    alone (a retry re-runs the handler from the start)."""
+    if session.in_transaction():
+        await session.commit()
+    lock = _WRITE_LOCK.get()
+    if lock is None or not lock.locked():
+        yield
+        return
+    lock.release()
+    try:
+        yield
+    finally:
+        # Shielded: even if the job is cancelled (its lease timeout) while waiting here, the lock
+        # ends up held again, so the runner's own release stays balanced.
+        await asyncio.shield(lock.acquire())
 
 
 def job_handler(kind: str) -> Callable[[Handler], Handler]:

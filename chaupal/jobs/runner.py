@@ -23,7 +23,7 @@ from chaupal.config import Settings
 from chaupal.db import utcnow
 from chaupal.events import Hub, after_commit, discard_pending
 from chaupal.jobs.queue import backoff_seconds, enqueue, recurring_key
-from chaupal.jobs.registry import _ATTEMPT, HANDLERS, RECURRING, JobFailed, RetryLater, load_handlers
+from chaupal.jobs.registry import _ATTEMPT, _WRITE_LOCK, HANDLERS, RECURRING, JobFailed, RetryLater, load_handlers
 from chaupal.metrics import job_finished
 from chaupal.models import Job
 
@@ -163,6 +163,7 @@ class JobRunner:
         retry_in: float | None = None
         async with self._writer() as session:
             token = _ATTEMPT.set((job.attempt, limit))
+            lock_token = _WRITE_LOCK.set(self.write_lock)
             try:
                 try:
                     await asyncio.wait_for(
@@ -186,6 +187,7 @@ class JobRunner:
                 error = _describe(exc)
             finally:
                 _ATTEMPT.reset(token)
+                _WRITE_LOCK.reset(lock_token)
                 if not committed:
                     discard_pending(session)
                     await session.rollback()
