@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.config import Settings
 from chaupal.federation.hosts import InvalidHost, normalize_host
+from chaupal.models import Account
 from chaupal.models.federation import DomainAllow, DomainBlock
 
 POLICY_CACHE_SECONDS = 10.0
@@ -106,6 +108,17 @@ async def _lookup(session: AsyncSession, settings: Settings, domain: str) -> Pol
         severity=block.severity,
         reject_media=block.reject_media or block.severity == "suspend",
         reject_reports=block.reject_reports or block.severity == "suspend",
+    )
+
+
+def not_silenced(account_id_column: Any) -> Any:
+    """SQL condition for public and hashtag timelines: the author's domain is not silenced (an
+    uncorrelated subquery, evaluated once; exact domain rows — a parent-domain silence is not
+    applied here)."""
+    return account_id_column.not_in(
+        select(Account.id)
+        .join(DomainBlock, DomainBlock.domain == Account.domain)
+        .where(DomainBlock.severity == "silence")
     )
 
 

@@ -108,3 +108,19 @@ async def test_user_domain_blocks__paged_list_and_timeline_and_followers(app, cl
     assert r.status_code == 200
     assert (await client.get("/api/v1/domain_blocks", headers=alice.headers)).json() == ["c.example", "b.example"]
     assert (await client.post("/api/v1/domain_blocks", data={"domain": ""}, headers=alice.headers)).status_code == 422
+
+
+async def test_silenced_domain__hidden_from_the_public_timeline_not_from_followers(app, client, settings, make_user):
+    alice = await make_user("alice")
+    carol = await make_remote(app, "carol", "quiet.example")
+    async with app.state.sessions() as s:
+        s.add(Follow(account_id=alice.account_id, target_account_id=carol.id))
+        s.add(Status(account_id=carol.id, uri=f"{carol.uri}/statuses/1", content="<p>quiet</p>", local=False))
+        await s.commit()
+    assert len((await client.get("/api/v1/timelines/public")).json()) == 1
+    mod = await _mod(app, make_user)
+    r = await client.post("/api/v1/admin/domain_blocks", json={"domain": "quiet.example", "severity": "silence"}, headers=mod.headers)
+    assert r.status_code == 200
+    assert (await client.get("/api/v1/timelines/public")).json() == []
+    assert (await client.get("/api/v1/timelines/public", headers=alice.headers)).json() == []
+    assert len((await client.get("/api/v1/timelines/home", headers=alice.headers)).json()) == 1

@@ -11,6 +11,7 @@ from sqlalchemy import and_, distinct, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.access import not_filtered_clause, visible_clause
+from chaupal.federation.policy import not_silenced
 from chaupal.api.deps import MaybeReadStatuses, ReadStatuses, SessionDep, SettingsDep
 from chaupal.api.paging import apply_page, finish, page_from, set_link
 from chaupal.api.params import parse
@@ -76,6 +77,7 @@ def _public_stmt(params: PublicParams, viewer_id: int | None) -> Any:
         Status.reblog_of_id.is_(None),
         visible_clause(viewer_id),
         not_filtered_clause(viewer_id),
+        not_silenced(Status.account_id),  # operator's "silence" domain blocks (issue 7)
     )
     if params.local and not params.remote:
         stmt = stmt.where(Status.local.is_(True))
