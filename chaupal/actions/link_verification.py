@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chaupal.config import Settings
 from chaupal.db import utcnow
 from chaupal.gov.rel_me import FetchRefused, fetch_page, links_back
-from chaupal.jobs import enqueue, job_handler
+from chaupal.jobs import enqueue, job_handler, network_phase
 from chaupal.models import Account
 from chaupal.render import iso
 from chaupal.render.accounts import account_uri, account_url
@@ -41,14 +41,15 @@ async def verify_account_links(session: AsyncSession, settings: Settings, accoun
         return 0
     targets = [account_url(settings, account), account_uri(settings, account)]
     results: dict[str, str | None] = {}
-    for url in dict.fromkeys(linked_fields(account)):
-        try:
-            final_url, page = await fetch_page(settings, url)
-            ok = links_back(page, final_url, targets)
-        except FetchRefused as exc:
-            log.info("rel=me check of %s for account %s: %s", url, account_id, exc)
-            ok = False
-        results[url] = iso(utcnow()) if ok else None
+    async with network_phase(session):  # other sites' pages: without holding the writer lock
+        for url in dict.fromkeys(linked_fields(account)):
+            try:
+                final_url, page = await fetch_page(settings, url)
+                ok = links_back(page, final_url, targets)
+            except FetchRefused as exc:
+                log.info("rel=me check of %s for account %s: %s", url, account_id, exc)
+                ok = False
+            results[url] = iso(utcnow()) if ok else None
     await session.refresh(account)  # the fetches took time: apply the results to today's fields
     fields: list[dict[str, Any]] = []
     for f in account.fields or []:
