@@ -16,7 +16,12 @@ from chaupal.config import Settings
 from chaupal.errors import ApiError, unprocessable
 from chaupal.federation import policy
 from chaupal.models import Account, Follow
-from chaupal.models.federation import DOMAIN_BLOCK_SEVERITIES, AccountDomainBlock, DomainAllow, DomainBlock
+from chaupal.models.federation import (
+    DOMAIN_BLOCK_SEVERITIES,
+    AccountDomainBlock,
+    DomainAllow,
+    DomainBlock,
+)
 
 MAX_COMMENT_CHARS = 1000
 

@@ -23,7 +23,15 @@ from chaupal.config import Settings
 from chaupal.db import utcnow
 from chaupal.events import Hub, after_commit, discard_pending
 from chaupal.jobs.queue import backoff_seconds, enqueue, recurring_key
-from chaupal.jobs.registry import _ATTEMPT, _WRITE_LOCK, HANDLERS, RECURRING, JobFailed, RetryLater, load_handlers
+from chaupal.jobs.registry import (
+    _ATTEMPT,
+    _WRITE_LOCK,
+    HANDLERS,
+    RECURRING,
+    JobFailed,
+    RetryLater,
+    load_handlers,
+)
 from chaupal.metrics import job_finished
 from chaupal.models import Job
 

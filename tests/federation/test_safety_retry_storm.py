@@ -12,13 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-import chaupal.federation.delivery as delivery
-import chaupal.jobs.queue as queue
-import chaupal.jobs.runner as runner
 from chaupal.db import utcnow
-from chaupal.federation import policy
+from chaupal.federation import delivery, policy
 from chaupal.federation.outbox import publish
-from chaupal.jobs import JobRunner
+from chaupal.jobs import JobRunner, queue, runner
 from chaupal.models import Account, Job
 from chaupal.models.federation import DeliveryDestination
 from tests.federation.helpers_send import make_remote

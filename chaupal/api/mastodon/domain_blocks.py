@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,8 +18,8 @@ from chaupal.actions.domain_blocks import (
     do_delete_domain_allow,
     do_delete_domain_block,
     do_update_domain_block,
+    do_user_domain_unblock,
 )
-from chaupal.actions.domain_blocks import do_user_domain_unblock
 from chaupal.api.deps import Auth, ReadBlocks, SessionDep, SettingsDep, WriteBlocks
 from chaupal.api.mastodon.admin import _staff
 from chaupal.api.paging import apply_page, finish, page_from, set_link

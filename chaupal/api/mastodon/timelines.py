@@ -11,12 +11,12 @@ from sqlalchemy import and_, distinct, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.access import not_filtered_clause, visible_clause
-from chaupal.federation.policy import not_silenced
 from chaupal.api.deps import MaybeReadStatuses, ReadStatuses, SessionDep, SettingsDep
 from chaupal.api.paging import apply_page, finish, page_from, set_link
 from chaupal.api.params import parse
 from chaupal.config import Settings
 from chaupal.errors import not_found
+from chaupal.federation.policy import not_silenced
 from chaupal.feeds.redis_feed import redis_home_timeline
 from chaupal.feeds.redis_store import redis_feeds_on
 from chaupal.feeds.sql import home_timeline
