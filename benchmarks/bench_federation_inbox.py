@@ -160,6 +160,13 @@ class InboxServer(Server):
         raise SystemExit(f"chaupal serve did not start within {self.START_SECONDS} s")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (and its waited-for children), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _free_port_on(address: str) -> int:
     import socket
 
@@ -226,17 +233,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     for i in range(args.activities)
                 ]  # signed just before sending: dates stay fresh
                 load = os.getloadavg()[0]
+                cpu_before = cpu_seconds(server.proc.pid)
                 seconds, codes = asyncio.run(send_all(inbox, batch, args.concurrency))
+                cpu = cpu_seconds(server.proc.pid) - cpu_before
                 accepted = codes.get(202, 0)
                 runs.append({
                     "seconds": round(seconds, 3),
                     "accepted": accepted,
                     "codes": {str(k): v for k, v in codes.items()},
                     "per_second": round(accepted / seconds, 1),
+                    "server_cpu_seconds": round(cpu, 2),
+                    "per_server_cpu_second": round(accepted / cpu, 1) if cpu > 0 else None,
                     "load_before": load,
                 })
                 print(f"run {rep + 1}: {accepted}/{len(batch)} accepted in {seconds:.2f} s "
-                      f"= {accepted / seconds:.1f} activities/s (load {load:.2f})")
+                      f"= {accepted / seconds:.1f} activities/s, {cpu:.1f} s server CPU "
+                      f"(load {load:.2f})")
             stored = httpx.get(f"http://127.0.0.1:{server.port}/api/v1/timelines/public",
                                params={"remote": "true", "limit": 1}, timeout=30).json()
             if not stored:
@@ -253,6 +265,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "repeat": args.repeat,
         "actor_fetches": actor.fetches,
         "median_per_second": statistics.median(r["per_second"] for r in runs),
+        "median_per_server_cpu_second": statistics.median(
+            r["per_server_cpu_second"] or 0 for r in runs
+        ),
         "runs": runs,
         "load_after": os.getloadavg()[0],
     }
@@ -277,7 +292,8 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"federation-inbox-{args.backend}.json"
     path.write_text(json.dumps(out, indent=2) + "\n")
-    print(f"median {result['median_per_second']} activities/s ({args.backend}, "
+    print(f"median {result['median_per_second']} activities/s wall, "
+          f"{result['median_per_server_cpu_second']} per server CPU-second ({args.backend}, "
           f"concurrency {args.concurrency}); load before {info['load_before']:.2f}, "
           f"after {result['load_after']:.2f}; wrote {path}")
 
