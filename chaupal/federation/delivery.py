@@ -34,7 +34,7 @@ from chaupal.federation.hosts import InvalidHost, normalize_host
 from chaupal.federation.keys import ensure_keypair, key_id
 from chaupal.federation.outbox import DISTRIBUTE
 from chaupal.federation.policy import domain_policy
-from chaupal.jobs import JobFailed, RetryLater, current_attempt, enqueue, job_handler
+from chaupal.jobs import JobFailed, RetryLater, current_attempt, enqueue, job_handler, network_phase
 from chaupal.lib.ids import new_id
 from chaupal.models import Account, Follow, Job
 from chaupal.models.federation import DeliveryDestination
@@ -199,8 +199,10 @@ async def deliver(session: AsyncSession, settings: Settings, payload: dict[str, 
     await ensure_keypair(session, actor)
     body = str(payload["body"]).encode()
     status: int | None = None
+    signing_key_id, pem = key_id(settings, actor), actor.private_key or ""
     try:
-        status = await send(settings, inbox, body, key_id(settings, actor), actor.private_key or "")
+        async with network_phase(session):  # SQLite: other writes go on while we wait
+            status = await send(settings, inbox, body, signing_key_id, pem)
         error = f"HTTP {status}"
     except Exception as exc:  # noqa: BLE001 (network, TLS, timeout, refused)
         if _permanent(exc):
