@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -68,6 +68,14 @@ def _media_rows(author: Account, status_id: int, data: NoteData) -> list[MediaAt
     ]
 
 
+async def lock_uri(session: AsyncSession, uri: str) -> None:
+    """PostgreSQL: serialise the Create and the Delete of one object URI until commit (an
+    advisory transaction lock on its hash), so a Delete racing its Create cannot let both win.
+    SQLite has a single writer already."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(uri, 0))))
+
+
 async def do_create_remote_status(
     session: AsyncSession, settings: Settings, author: Account, note: dict[str, Any]
 ) -> Status | None:
@@ -76,6 +84,7 @@ async def do_create_remote_status(
     URI was deleted. Notifies mentioned local accounts and reaches local followers' home feeds
     like a local post."""
     uri = note["id"]
+    await lock_uri(session, uri)
     existing = await session.scalar(select(Status).where(Status.uri == uri))
     if existing is not None:
         return existing
@@ -231,23 +240,28 @@ async def _media_urls(session: AsyncSession, status_id: int) -> list[str | None]
 
 
 async def do_add_tombstone(session: AsyncSession, uri: str, account_id: int | None) -> None:
-    """Remember that `uri` was deleted (idempotent; concurrent twins are fine)."""
-    if await is_tombstoned(session, uri):
-        return
-    try:
-        async with session.begin_nested():
-            session.add(Tombstone(uri=uri[:1024], account_id=account_id))
-            await session.flush()
-    except IntegrityError:
-        pass
+    """Remember that `uri` was deleted (idempotent; concurrent twins are fine). A remote post
+    with this URI that a concurrent Create stored meanwhile is deleted too."""
+    await lock_uri(session, uri)
+    if not await is_tombstoned(session, uri):
+        try:
+            async with session.begin_nested():
+                session.add(Tombstone(uri=uri[:1024], account_id=account_id))
+                await session.flush()
+        except IntegrityError:
+            pass
+    late = await session.scalar(select(Status).where(Status.uri == uri, Status.local.is_(False)))
+    if late is not None and (account_id is None or late.account_id == account_id):
+        await do_delete_status(session, late)
 
 
 async def do_delete_remote_status(session: AsyncSession, status: Status) -> None:
     """A remote author deleted its post: remove it (with reblogs, counters, notifications) and
     leave a tombstone so no later delivery or fetch stores it again."""
-    if status.uri and not status.local:
-        await do_add_tombstone(session, status.uri, status.account_id)
+    uri, account_id, remote = status.uri, status.account_id, not status.local
     await do_delete_status(session, status)
+    if uri and remote:
+        await do_add_tombstone(session, uri, account_id)
 
 
 async def do_create_remote_reblog(
