@@ -189,6 +189,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.read_sessions = make_sessionmaker(read_engine)
         app.state.secret_key = _secret_key(settings)
         app.state.write_lock = asyncio.Lock() if settings.is_sqlite else None
+        from chaupal.federation import instance_actor
+
+        instance_actor.install(app.state, settings)  # signs outgoing ActivityPub GETs (lazily)
         redis = None
         if settings.redis_url:
             import redis.asyncio as aioredis
@@ -228,6 +231,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await redis.aclose()
             if replica is not None:
                 await replica.dispose()
+            instance_actor.uninstall(settings)
             await engine.dispose()
 
     app = FastAPI(

@@ -96,6 +96,9 @@ def include_routers(app: FastAPI) -> None:
     from chaupal.api.federation import inbox as ap_inbox
 
     app.include_router(ap_inbox.router)  # POST /users/{username}/inbox and /inbox (issue 7)
+    from chaupal.api.federation import instance_actor as ap_instance_actor
+
+    app.include_router(ap_instance_actor.router)  # GET /actor: the instance actor (issue 7)
     from chaupal.api.mastodon import domain_blocks
 
     app.include_router(domain_blocks.router)  # domain policy: admin blocks/allows, users' own (issue 7)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -44,6 +45,26 @@ class Signer:
 
     key_id: str
     private_pem: str
+
+
+SignerSource = Callable[[Settings], Awaitable[Signer | None]]
+_signer_sources: dict[tuple[str, str], SignerSource] = {}
+
+
+def set_signer_source(settings: Settings, source: SignerSource | None) -> None:
+    """Who signs this app's GETs when the caller passes no signer (the instance actor, set when
+    the app starts: `chaupal.federation.instance_actor.install`); None removes it. Keyed by base
+    URL and database, so two apps in one process never sign with each other's key."""
+    key = (settings.base_url, settings.resolved_database_url)
+    if source is None:
+        _signer_sources.pop(key, None)
+    else:
+        _signer_sources[key] = source
+
+
+async def default_signer(settings: Settings) -> Signer | None:
+    source = _signer_sources.get((settings.base_url, settings.resolved_database_url))
+    return await source(settings) if source is not None else None
 
 
 def _client(settings: Settings) -> httpx.AsyncClient:
@@ -148,7 +169,8 @@ async def fetch_json(
     settings: Settings, url: str, *, accept: str = "application/json", signer: Signer | None = None
 ) -> Any:
     """The JSON document at `url` (e.g. WebFinger's JRD), fetched within the same limits; no
-    content type or origin check (callers check what they need)."""
+    content type or origin check (callers check what they need). Signed like `fetch_object`."""
+    signer = signer or await default_signer(settings)
     _, _, body = await _within_limits(settings, url, _get(settings, url, accept, signer))
     return _json(url, body)
 
@@ -159,7 +181,9 @@ async def fetch_object(
     """The ActivityStreams object at `url`. Refused (FetchError) unless the answer has an
     ActivityStreams content type (so a file uploaded elsewhere cannot pass for an actor) and its
     `id` is on the same origin as the URL it finally came from (so a server cannot speak for
-    another). `signer` signs the GET, for servers in authorized-fetch mode."""
+    another). `signer` signs the GET, for servers in authorized-fetch mode; without one, the
+    app's default signer (the instance actor, see `set_signer_source`) does, if there is one."""
+    signer = signer or await default_signer(settings)
     final_url, content_type, body = await _within_limits(
         settings, url, _get(settings, url, AS_ACCEPT, signer)
     )

@@ -40,6 +40,8 @@ def wants_activity_json(request: Request) -> bool:
 
 async def local_account(session: AsyncSession, username: str) -> Account:
     """The local account `username` (any case), suspended or not; 404 when there is none."""
+    if username.lower() == "instance.actor":  # the instance actor lives at /actor only
+        raise not_found()
     account = await session.scalar(
         select(Account).where(Account.username_lower == username.lower(), Account.domain == "")
     )
