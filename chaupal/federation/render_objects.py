@@ -173,6 +173,8 @@ def actor_document(
         )
     if moved_to_uri:
         doc["movedTo"] = moved_to_uri
+    if account.also_known_as:  # the accounts it moved from (they verify a Move against it)
+        doc["alsoKnownAs"] = list(account.also_known_as)
     doc["accountKind"] = account.kind
     if account.verification:
         doc["verification"] = account.verification

@@ -74,6 +74,11 @@ class Account(Base):
     moved_to_account_id: Mapped[int | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="SET NULL"), default=None
     )
+    # Account moves (chaupal.actions.migration): the actor URIs this account says it moved
+    # from (ActivityPub alsoKnownAs, checked by the server of an account moving here) and when
+    # a local account last moved (the cooldown between moves counts from it).
+    also_known_as: Mapped[list[Any]] = mapped_column(default=list)
+    moved_at: Mapped[datetime | None] = mapped_column(default=None)
     followers_count: Mapped[int] = mapped_column(default=0)
     following_count: Mapped[int] = mapped_column(default=0)
     statuses_count: Mapped[int] = mapped_column(default=0)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 14:52:09.827638
+Create Date: 2026-11-28 16:06:08.578959
 """
 
 from collections.abc import Sequence
@@ -54,6 +54,8 @@ def upgrade() -> None:
         sa.Column("featured_url", sa.String(length=1024), nullable=True),
         sa.Column("last_fetched_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("moved_to_account_id", sa.BigInteger(), nullable=True),
+        sa.Column("also_known_as", sa.JSON(), nullable=False),
+        sa.Column("moved_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("followers_count", sa.BigInteger(), nullable=False),
         sa.Column("following_count", sa.BigInteger(), nullable=False),
         sa.Column("statuses_count", sa.BigInteger(), nullable=False),
