@@ -198,6 +198,8 @@ class Settings(BaseSettings):
     federation_collection_page_size: int = 20  # items per page of outbox/followers/following (Mastodon's 20)
     federation_nodeinfo_cache_seconds: int = 300  # NodeInfo usage counts are recomputed this often
     federation_cache_remote_media: bool = True  # copy remote media through our pipeline (off: remote URLs)
+    account_move_cooldown_seconds: int = 30 * 24 * 3600  # a local account may move again only after this (Mastodon: 30 days)
+    account_max_aliases: int = 10  # alsoKnownAs entries (accounts moved from) per local account
 
     # Who-to-follow (issue 5): graph suggestions over a bounded circle of trust, cached per user
     suggestions_default: int = 40  # GET /api/v{1,2}/suggestions limit default (Mastodon's)
