@@ -180,6 +180,7 @@ class Settings(BaseSettings):
     federation_enabled: bool = True  # off: no inbox, no delivery, no remote fetches
     federation_mode: Literal["open", "allowlist"] = "open"  # allowlist: only domains in domain_allows
     federation_allow_http_loopback: bool = False  # TEST ONLY: plain HTTP to loopback peers (refused elsewhere)
+    federation_authorized_fetch: bool = False  # secure mode: AS documents only to signed GETs (allowlist implies it)
     federation_connect_timeout_seconds: float = 5.0  # outgoing ActivityPub fetch/delivery: connect
     federation_request_timeout_seconds: float = 30.0  # whole request, body included
     federation_max_activity_bytes: int = 1_048_576  # a larger remote document or inbox body is refused

@@ -14,6 +14,7 @@ from chaupal.api.federation.common import (
     public_key_pem,
     wants_activity_json,
 )
+from chaupal.api.federation.signed_fetch import SIGNED_FETCH_NEGOTIATED
 from chaupal.federation.keys import actor_uri
 from chaupal.federation.render import actor_document, actor_tombstone
 from chaupal.models import Account
@@ -22,7 +23,7 @@ from chaupal.models.gov import InstitutionProfile
 router = APIRouter()
 
 
-@router.get("/users/{username}")
+@router.get("/users/{username}", dependencies=[SIGNED_FETCH_NEGOTIATED])
 async def get_actor(
     username: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:

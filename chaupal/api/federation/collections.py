@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.api.deps import SessionDep, SettingsDep
 from chaupal.api.federation.common import ActivityResponse, local_account
+from chaupal.api.federation.signed_fetch import SIGNED_FETCH
 from chaupal.config import Settings
 from chaupal.errors import ApiError
 from chaupal.federation.keys import actor_uri
@@ -98,7 +99,7 @@ def _page_requested(request: Request) -> bool:
     return "page" in q or "max_id" in q or "min_id" in q
 
 
-@router.get("/users/{username}/outbox")
+@router.get("/users/{username}/outbox", dependencies=[SIGNED_FETCH])
 async def outbox(
     username: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
@@ -170,21 +171,21 @@ async def _relations(
     return ActivityResponse(doc)
 
 
-@router.get("/users/{username}/followers")
+@router.get("/users/{username}/followers", dependencies=[SIGNED_FETCH])
 async def followers(
     username: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     return await _relations(username, request, session, settings, followers=True)
 
 
-@router.get("/users/{username}/following")
+@router.get("/users/{username}/following", dependencies=[SIGNED_FETCH])
 async def following(
     username: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     return await _relations(username, request, session, settings, followers=False)
 
 
-@router.get("/users/{username}/collections/featured")
+@router.get("/users/{username}/collections/featured", dependencies=[SIGNED_FETCH])
 async def featured(username: str, session: SessionDep, settings: SettingsDep) -> Response:
     account = await _owner(session, username)
     pinned = list(

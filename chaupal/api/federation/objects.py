@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.api.deps import SessionDep, SettingsDep
 from chaupal.api.federation.common import ActivityResponse, local_account, wants_activity_json
+from chaupal.api.federation.signed_fetch import SIGNED_FETCH, SIGNED_FETCH_NEGOTIATED
 from chaupal.config import Settings
 from chaupal.errors import ApiError, not_found
 from chaupal.federation.keys import actor_uri
@@ -55,7 +56,7 @@ def _tombstone(uri: str) -> ActivityResponse:
     )
 
 
-@router.get("/users/{username}/statuses/{status_id}")
+@router.get("/users/{username}/statuses/{status_id}", dependencies=[SIGNED_FETCH_NEGOTIATED])
 async def get_note(
     username: str, status_id: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
@@ -71,7 +72,7 @@ async def get_note(
     return ActivityResponse(await load_note(session, settings, status), headers={"Vary": "Accept"})
 
 
-@router.get("/users/{username}/statuses/{status_id}/activity")
+@router.get("/users/{username}/statuses/{status_id}/activity", dependencies=[SIGNED_FETCH])
 async def get_activity(
     username: str, status_id: str, session: SessionDep, settings: SettingsDep
 ) -> Response:
