@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     max_sign_up_reason_chars: int = 500  # the "why do you want to join" text in approval mode
     max_account_ids_per_request: int = 80  # id[] in relationships, accounts, familiar_followers
     max_mute_duration_seconds: int = 100 * 365 * 24 * 3600  # longer: use 0 (indefinite)
+    max_report_comment_chars: int = 1000  # the comment of a report (Mastodon: 1000)
 
     # Media attachments (Mastodon's limits where it has them)
     max_image_bytes: int = 16 * 1024 * 1024
