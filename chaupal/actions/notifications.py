@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.db import utcnow
 from chaupal.events import publish_on_commit
-from chaupal.models import Account, Block, Mute, Notification
-from chaupal.models.federation import AccountDomainBlock
+from chaupal.models import Account, Block, Follow, Mute, Notification
+from chaupal.models.federation import AccountDomainBlock, DomainBlock
 
 
 async def do_notify(
@@ -19,8 +19,9 @@ async def do_notify(
     type: str,
     status_id: int | None = None,
 ) -> Notification | None:
-    """Notify `recipient_id` unless it is the sender, or the recipient blocked the sender or
-    muted them with notifications hidden. Returns the notification, or None when suppressed."""
+    """Notify `recipient_id` unless it is the sender, or the recipient blocked the sender (or
+    their domain) or muted them with notifications hidden, or the sender's domain is silenced by
+    the operator and the recipient does not follow them (Mastodon's "limited" accounts). Returns the notification, or None when suppressed."""
     if recipient_id == from_account_id:
         return None
     suppressed = await session.scalar(
@@ -30,6 +31,18 @@ async def do_notify(
                 AccountDomainBlock.account_id == recipient_id,
                 AccountDomainBlock.domain
                 == select(Account.domain).where(Account.id == from_account_id).scalar_subquery(),
+            )
+            | (  # the operator silenced the sender's domain, and the recipient doesn't follow them
+                exists().where(
+                    Account.id == from_account_id,
+                    Account.domain != "",
+                    Account.domain.in_(
+                        select(DomainBlock.domain).where(DomainBlock.severity == "silence")
+                    ),
+                )
+                & ~exists().where(
+                    Follow.account_id == recipient_id, Follow.target_account_id == from_account_id
+                )
             )
             | exists().where(
                 Mute.account_id == recipient_id,

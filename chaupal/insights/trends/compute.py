@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from chaupal.config import Settings
+from chaupal.federation.policy import not_silenced
 from chaupal.insights.trends.score import (
     ItemScore,
     Use,
@@ -40,10 +41,12 @@ class Trends:
 
 
 def _author_ok(status: Any = Status) -> Any:
-    """Public, original, by a discoverable account that is not suspended."""
+    """Public, original, by a discoverable account that is not suspended nor on a domain the
+    operator silenced."""
     return and_(
         status.visibility == "public",
         status.reblog_of_id.is_(None),
+        not_silenced(status.account_id),
         exists().where(
             Account.id == status.account_id,
             Account.suspended_at.is_(None),
