@@ -60,6 +60,20 @@ def document(settings: Settings, public_key_pem: str) -> dict[str, Any]:
     }
 
 
+def jrd(settings: Settings) -> dict[str, Any]:
+    """WebFinger's answer for `acct:{preferred_username}@{domain}`."""
+    uri = actor_uri(settings)
+    return {
+        "subject": f"acct:{preferred_username(settings)}@{settings.domain}",
+        "aliases": [uri],
+        "links": [
+            {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html",
+             "href": f"{settings.base_url}/about"},
+            {"rel": "self", "type": "application/activity+json", "href": uri},
+        ],
+    }
+
+
 def is_instance_actor(account: Account) -> bool:
     return account.domain == "" and account.username_lower == USERNAME
 

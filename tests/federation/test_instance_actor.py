@@ -79,3 +79,13 @@ async def test_outgoing_get__no_app__unsigned(settings):
         server.json("/users/bob", _actor_doc(server.base))
         await fetch.fetch_object(settings, f"{server.base}/users/bob")
     assert "signature" not in server.requests[0].headers
+
+
+async def test_webfinger__domain_at_domain__instance_actor(client):
+    r = await client.get("/.well-known/webfinger?resource=acct:chaupal.test@chaupal.test")
+    assert r.status_code == 200
+    doc = r.json()
+    assert doc["subject"] == "acct:chaupal.test@chaupal.test"
+    self_link = next(link for link in doc["links"] if link["rel"] == "self")
+    assert self_link == {"rel": "self", "type": "application/activity+json",
+                         "href": "http://chaupal.test/actor"}

@@ -14,6 +14,7 @@ from chaupal.api.deps import SessionDep, SettingsDep
 from chaupal.api.federation.common import local_account
 from chaupal.config import Settings
 from chaupal.errors import ApiError, not_found
+from chaupal.federation import instance_actor
 from chaupal.federation.hosts import normalize_host
 from chaupal.federation.keys import actor_uri
 from chaupal.federation.render import profile_url
@@ -84,6 +85,12 @@ async def webfinger(session: SessionDep, settings: SettingsDep, resource: str = 
     username = username_of(settings, resource)
     if username is None:
         raise not_found()
+    if username.lower() == instance_actor.preferred_username(settings).lower():
+        return JSONResponse(  # acct:{domain}@{domain}: the instance actor, as Mastodon's
+            instance_actor.jrd(settings),
+            media_type=JRD_CONTENT_TYPE,
+            headers={"Access-Control-Allow-Origin": "*", "Vary": "Accept"},
+        )
     account = await local_account(session, username)
     if account.suspended_at is not None:
         raise ApiError(410, "Account is suspended")
