@@ -102,6 +102,9 @@ def include_routers(app: FastAPI) -> None:
     from chaupal.api.mastodon import domain_blocks
 
     app.include_router(domain_blocks.router)  # domain policy: admin blocks/allows, users' own (issue 7)
+    from chaupal.api.chaupal import migration as account_migration
+
+    app.include_router(account_migration.router)  # moving an account: aliases, Move (issue 7)
     from chaupal.api.mastodon import reports
 
     app.include_router(reports.router)  # POST /api/v1/reports and /api/v1/admin/reports (issue 7)

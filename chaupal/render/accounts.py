@@ -177,3 +177,12 @@ async def render_relationships(
             }
         )
     return out
+
+
+async def add_moved(session: AsyncSession, settings: Settings, data: dict[str, Any], account: Account) -> None:
+    """Mastodon's `moved`: the Account the account moved to, when it has (one query)."""
+    if account.moved_to_account_id is None:
+        return
+    target = await session.get(Account, account.moved_to_account_id)
+    if target is not None:
+        data["moved"] = render_account(settings, target)

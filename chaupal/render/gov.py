@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from chaupal.config import Settings
 from chaupal.models import Account, InstitutionProfile, OfficeHolding
-from chaupal.render.accounts import render_account
+from chaupal.render.accounts import add_moved, render_account
 
 
 def compact(account: Account) -> dict[str, Any]:
@@ -103,6 +103,7 @@ async def render_account_detailed(
 ) -> dict[str, Any]:
     data = render_account(settings, account)
     data["chaupal"].update(await account_details(session, settings, account))
+    await add_moved(session, settings, data, account)
     return data
 
 
