@@ -88,8 +88,14 @@ async def move(session: AsyncSession, settings: Settings, ctx: InboxContext) -> 
     if id_of(ctx.object) != ctx.actor.uri:
         raise InboxError(403, "Cannot move another actor")
     data = ctx.prepared.get("target")
-    if data is None:
-        return  # target unreachable or local (local accounts move through our own API)
+    if data is None:  # unreachable, or one of our accounts: its aliases are in our database
+        local = await find_account(session, settings, id_of(ctx.activity.get("target")) or "")
+        if local is None or not local.local:
+            return
+        if ctx.actor.uri not in (local.also_known_as or []):
+            raise InboxError(403, "The Move target does not list the actor in alsoKnownAs")
+        await do_set_moved(session, ctx.actor, local)
+        return
     if ctx.actor.uri not in data.also_known_as:
         raise InboxError(403, "The Move target does not list the actor in alsoKnownAs")
     if not await policy.is_allowed(session, settings, data.domain):
