@@ -69,7 +69,7 @@ def render_report(settings: Settings, report: ModerationFlag, target: Account) -
         "comment": detail.get("comment") or "",
         "forwarded": bool(detail.get("forwarded")),
         "created_at": iso(report.created_at),
-        "status_ids": list(detail.get("status_ids") or []) or None,
+        "status_ids": list(detail.get("status_ids") or []),
         "rule_ids": list(detail.get("rule_ids") or []) or None,
         "target_account": render_account(settings, target),
     }
