@@ -1,13 +1,15 @@
 """Issue 6, figure 5: streaming latency with N open SSE connections to /api/v1/streaming/public on
-one `chaupal serve` process (PostgreSQL + Redis pub/sub bus). The connections are held by
+`chaupal serve` (`--serve-processes` worker processes on one port, each with its own share of the
+streams and its own subscription to the Redis pub/sub bus; PostgreSQL). The connections are held by
 `--clients` child processes (uvloop, one asyncio Protocol per socket: no task per connection).
 For each post: time from sending POST /api/v1/statuses until the `update` frame reaches each
 connection (an upper bound of commit → frame: it includes the post's own work before commit),
 and until the last connection has it. Times are CLOCK_MONOTONIC, shared by all processes.
 
     .venv/bin/python benchmarks/bench_streaming.py [--steps 1000,3000,10000] [--posts 15] [--repeat 1]
+        [--serve-processes 1]
 
-Writes benchmarks/results/streaming.json. Scratch database and Redis prefix are removed."""
+Writes benchmarks/results/streaming.json (streaming-<N>proc.json with N processes). Scratch database and Redis prefix are removed."""
 
 from __future__ import annotations
 
@@ -215,7 +217,32 @@ async def measure(clients: Clients, url: str, token: str, n: int, posts: int, fi
     }
 
 
-async def run_steps(port: int, url: str, token: str, args: argparse.Namespace) -> list[dict[str, Any]]:
+def streams_per_process(server_pid: int) -> list[int]:
+    """Open sockets held by each `chaupal serve` worker (uvicorn's children; the process itself
+    with one worker): how the kernel spread the streams over the processes."""
+    try:
+        kids = Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split()
+    except OSError:
+        kids = []
+    pids = [int(k) for k in kids] or [server_pid]
+    counts = []
+    for pid in pids:
+        n = 0
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                try:
+                    n += os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+                except OSError:
+                    pass
+        except OSError:
+            pass
+        counts.append(n)
+    return sorted(counts, reverse=True)
+
+
+async def run_steps(
+    port: int, url: str, token: str, args: argparse.Namespace, server_pid: int = 0
+) -> list[dict[str, Any]]:
     clients = await Clients.start(port, args.clients)
     out = []
     first = 1
@@ -228,6 +255,7 @@ async def run_steps(port: int, url: str, token: str, args: argparse.Namespace) -
             await asyncio.sleep(2)
             row = await measure(clients, url, token, n, args.posts, first)
             row["open"], row["open_seconds"] = opened, took
+            row["sockets_per_process"] = streams_per_process(server_pid) if server_pid else []
             first += args.posts + 1
             console.print(row)
             out.append(row)
@@ -297,10 +325,11 @@ def run_once(args: argparse.Namespace, hard: int) -> list[dict[str, Any]]:
             "CHAUPAL_REDIS_PREFIX": prefix,
             "CHAUPAL_FEED_BACKEND": "redis",
         }
-        with PatientServer(env, 1) as server:
+        with PatientServer(env, args.serve_processes, args.code) as server:
             import uvloop
 
-            return uvloop.run(run_steps(server.port, server.url, token, args))
+            assert server.proc is not None
+            return uvloop.run(run_steps(server.port, server.url, token, args, server.proc.pid))
     finally:
         pg_admin(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
         import redis
@@ -325,6 +354,11 @@ def main() -> None:
     p.add_argument("--posts", type=int, default=15, help="posts timed at each step")
     p.add_argument("--repeat", type=int, default=1, help="whole runs (fresh server); the table shows medians")
     p.add_argument("--clients", type=int, default=1, help="client processes holding the connections")
+    p.add_argument(
+        "--serve-processes", type=int, default=1, help="`chaupal serve --workers`: processes sharing the port"
+    )
+    p.add_argument("--code", default=None, help="serve this checkout instead (A/B runs)")
+    p.add_argument("--out", default=None, help="results file name under benchmarks/results/")
     args = p.parse_args()
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # inherited by the server and clients
@@ -344,12 +378,13 @@ def main() -> None:
         {
             key: statistics.median(run[i][key] for run in result["runs"])
             for key in result["runs"][0][i]
+            if key != "sockets_per_process"
         }
         for i in range(len(args.steps))
     ]
     result["machine"]["load_after"] = os.getloadavg()[0]
     table = Table(
-        title=f"Streaming: POST sent → update frame at the client (public SSE, 1 server process; "
+        title=f"Streaming: POST sent → update frame at the client (public SSE, {args.serve_processes} server process(es); "
         f"medians of {args.repeat} run(s))"
     )
     for col in (
@@ -378,7 +413,8 @@ def main() -> None:
         )
     console.print(table)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "streaming.json").write_text(json.dumps(result, indent=2) + "\n")
+    name = args.out or ("streaming.json" if args.serve_processes == 1 else f"streaming-{args.serve_processes}proc.json")
+    (RESULTS / name).write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":

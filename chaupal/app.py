@@ -250,6 +250,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from chaupal.metrics import MetricsMiddleware
 
         app.add_middleware(MetricsMiddleware)
+    from chaupal.api.mastodon.streaming_conns import RawSendMiddleware
+
+    app.add_middleware(RawSendMiddleware)  # outermost: streaming frames skip the send wrappers
 
     from chaupal.api.routes import include_routers
 

@@ -16,7 +16,7 @@ from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocketDisconnect
 
 from chaupal.api.deps import Auth, load_auth
-from chaupal.api.mastodon.streaming_conns import SSE_END, Message
+from chaupal.api.mastodon.streaming_conns import RAW_SEND, SSE_END, Message, transport_of
 from chaupal.api.mastodon.streaming_fanout import STREAMS, Conn, Fanout, Sub
 from chaupal.errors import ApiError
 from chaupal.lib.text import tag_key
@@ -136,7 +136,13 @@ class EventStream(Response):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         conn, fanout = self.conn, fanout_of(self.app)
         await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
-        conn.send = send
+        conn.send = send  # the end goes through every middleware, as the headers did
+        raw = scope.get(RAW_SEND)
+        transport = transport_of(raw, scope) if raw is not None else None
+        if transport is not None:
+            conn.use_transport(transport)  # uvicorn: frames go straight to the socket's buffer
+        elif raw is not None:
+            conn.send = raw  # another server: frames skip the middleware wrappers
         fanout.add(conn)  # no await before the opening comment: no event slips past
         conn.write(SSE_OPEN)
         watcher = asyncio.ensure_future(_until_disconnect(receive, conn))

@@ -1,6 +1,8 @@
 """One open streaming connection (SSE or WebSocket) as the per-process fan-out sees it: its
 subscriptions, and a writer the fan-out calls directly. A frame is rendered once per event
-and stream (`Frame`) and the same ASGI message is handed to every connection that gets it."""
+and stream (`Frame`) and the same ASGI message is handed to every connection that gets it.
+An SSE body served by uvicorn's httptools protocol is written to the socket's transport
+directly, as the chunk uvicorn would write (no ASGI `send` per frame; docs/decisions.md)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,44 @@ Send = Callable[[Message], Awaitable[None]]
 SSE_KEEPALIVE: Message = {"type": "http.response.body", "body": b":thump\n\n", "more_body": True}
 SSE_END: Message = {"type": "http.response.body", "body": b"", "more_body": False}
 END_SECONDS = 1.0  # a stream's last write (SSE end, WebSocket close) waits this long for a stuck client
+RAW_SEND = "chaupal.raw_send"  # scope key: the server's own `send`, below every middleware
+
+
+class RawSendMiddleware:
+    """Outermost of our middlewares: keeps the server's `send` in the scope of a streaming
+    request, so frames skip the `send` wrappers (headers still go through them). Starlette's
+    ServerErrorMiddleware sits outside every added middleware and wraps `send`, not `receive`:
+    uvicorn's `receive` is a method of the request's cycle, whose `send` is the server's own."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope.get("path", "").startswith("/api/v1/streaming/"):
+            cycle = getattr(receive, "__self__", None)
+            own = getattr(cycle, "send", None)
+            scope[RAW_SEND] = own if getattr(own, "__self__", None) is cycle is not None else send
+        await self.app(scope, receive, send)
+
+
+def chunked(body: bytes) -> bytes:
+    """`body` as one HTTP/1.1 chunk, as uvicorn frames a streamed response body."""
+    return b"%x\r\n%b\r\n" % (len(body), body)
+
+
+SSE_KEEPALIVE_CHUNK = chunked(SSE_KEEPALIVE["body"])
+
+
+def transport_of(send: Any, scope: dict[str, Any]) -> Any:
+    """The asyncio transport behind uvicorn's httptools `send`, once it has started a chunked
+    response; None for any other server (tests' ASGI transports, h11): they keep using `send`."""
+    cycle = getattr(send, "__self__", None)
+    if type(cycle).__module__ != "uvicorn.protocols.http.httptools_impl" or scope.get("method") == "HEAD":
+        return None
+    if getattr(cycle, "chunked_encoding", None) is not True or not getattr(cycle, "response_started", False):
+        return None
+    transport = getattr(cycle, "transport", None)
+    return transport if hasattr(transport, "get_write_buffer_size") else None
 
 
 @dataclass(frozen=True)
@@ -37,12 +77,20 @@ class Frame:
     """One event on one stream; its SSE and WebSocket messages are built on first use and
     then shared by every connection (nobody mutates an ASGI message once sent)."""
 
-    __slots__ = ("_sse", "_ws", "event", "payload", "stream")
+    __slots__ = ("_chunk", "_sse", "_ws", "event", "payload", "stream")
 
     def __init__(self, stream: list[str], event: str, payload: str) -> None:
         self.stream, self.event, self.payload = stream, event, payload
         self._sse: Message | None = None
         self._ws: Message | None = None
+        self._chunk: bytes | None = None
+
+    @property
+    def chunk(self) -> bytes:
+        """The SSE frame as an HTTP chunk, for connections written through their transport."""
+        if self._chunk is None:
+            self._chunk = chunked(self.sse["body"])
+        return self._chunk
 
     @property
     def sse(self) -> Message:
@@ -63,7 +111,9 @@ class Conn:
     """An open stream. The fan-out writes to it with `write`, which runs the ASGI `send` at
     once (it finishes without waiting unless the client's socket is full); only a send that
     must wait gets a task, and later messages queue behind it, at most `backlog` of them,
-    then the connection is closed (a client that cannot keep up reconnects)."""
+    then the connection is closed (a client that cannot keep up reconnects). With a
+    `transport` (uvicorn, SSE) frames go to the transport's buffer instead, and the same limit
+    counts the frames written while that buffer has not drained."""
 
     def __init__(
         self, viewer_id: int | None, limit_key: str, *, sse: bool, backlog: int,
@@ -80,6 +130,8 @@ class Conn:
         self.backlog_max = backlog
         self.backlog: deque[Message] = deque()
         self.writing: asyncio.Task[None] | None = None
+        self.transport: Any = None  # set by `use_transport` (SSE under uvicorn's httptools)
+        self.queued = 0  # frames written to `transport` since its buffer was last empty
         self.last_write = time.monotonic()
         self.deadline = float("inf")
         self.ended: asyncio.Future[str] = asyncio.get_running_loop().create_future()
@@ -109,11 +161,42 @@ class Conn:
         if not self.ended.done():
             self.ended.set_result(reason)
 
+    def use_transport(self, transport: Any) -> None:
+        """Write the body's chunks straight to `transport` (the response has started)."""
+        self.transport = transport
+
     def push(self, frame: Frame) -> None:
-        self.write(frame.sse if self.sse else frame.ws)
+        if self.transport is not None:
+            self._put(frame.chunk)
+        else:
+            self.write(frame.sse if self.sse else frame.ws)
+
+    def _put(self, chunk: bytes) -> None:
+        transport = self.transport
+        if self.ended.done():
+            return
+        if transport.is_closing():
+            self.close("client gone")
+            return
+        if transport.get_write_buffer_size():
+            self.queued += 1
+            if self.queued > self.backlog_max:
+                self.close("overflowed")
+                return
+        else:
+            self.queued = 0
+        self.last_write = time.monotonic()
+        try:
+            transport.write(chunk)
+        except Exception:  # noqa: BLE001 - a broken socket ends its stream, never the fan-out
+            self.close("send failed")
 
     def write(self, message: Message) -> None:
         if self.send is None or self.ended.done():
+            return
+        if self.transport is not None:
+            body = message["body"]
+            self._put(SSE_KEEPALIVE_CHUNK if body is SSE_KEEPALIVE["body"] else chunked(body))
             return
         if self.writing is not None:
             if len(self.backlog) >= self.backlog_max:
@@ -150,6 +233,7 @@ class Conn:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self.writing
         self.backlog.clear()
+        self.transport = None  # the end goes through `send`, after what the transport holds
         if message is not None and self.send is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.send(message), END_SECONDS)
