@@ -216,3 +216,30 @@ async def test_admin_reports__errors_and_non_staff(app, client, settings, make_u
         fid = flag.id
     assert (await client.get(f"/api/v1/admin/reports/{fid}", headers=mod.headers)).status_code == 404
     assert (await client.get("/api/v1/admin/reports", headers=mod.headers)).json() == []
+
+
+async def test_report__forwarded_flag_is_delivered_once_signed_by_the_instance_actor(app, client, settings, make_user, monkeypatch):
+    from chaupal.federation import delivery, policy
+    from chaupal.jobs import JobRunner
+
+    posts: list[tuple[str, bytes, str]] = []
+
+    async def fake_send(_settings: Any, inbox: str, body: bytes, key_id: str, pem: str) -> int:
+        assert pem.startswith("-----BEGIN PRIVATE KEY-----")
+        posts.append((inbox, body, key_id))
+        return 202
+
+    monkeypatch.setattr(delivery, "send", fake_send)
+    policy.clear_cache()
+    alice = await make_user("alice")
+    troll = await make_remote(app, "troll", "far.example")
+    await make_remote(app, "friend", "far.example", follows=alice.account_id)  # same server, not told
+    r = await client.post("/api/v1/reports", json={"account_id": str(troll.id), "comment": "abuse", "forward": "true"}, headers=alice.headers)
+    assert r.status_code == 200 and r.json()["forwarded"] is True
+    await JobRunner(app.state.sessions, settings, name="t").run_until_idle()
+    [(inbox, body, key_id)] = posts
+    assert inbox == "https://far.example/inbox" and key_id == f"{settings.base_url}/actor#main-key"
+    sent = json.loads(body)
+    assert sent["type"] == "Flag" and sent["object"] == [troll.uri] and sent["content"] == "abuse"
+    assert "alice" not in body.decode()
+    policy.clear_cache()
