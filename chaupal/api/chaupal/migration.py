@@ -75,10 +75,12 @@ async def _resolve(
         raise not_found()
     state = request.app.state
     aliases: list[str] | None = None
-    async with _network_phase(request, session), state.read_sessions() as reader:
-        found = await lookup.resolve_handle(state, reader, settings, *handle)
+    async with _network_phase(request, session):
+        async with state.read_sessions() as reader:
+            found = await lookup.resolve_handle(state, reader, settings, *handle)
         if found is not None and handle[1]:
-            uri = await reader.scalar(select(Account.uri).where(Account.id == found))
+            async with lookup.fresh_reader(state, settings) as fresh:  # sees what was just stored
+                uri = await fresh.scalar(select(Account.uri).where(Account.id == found))
             aliases = await _fresh_aliases(settings, uri or "")
     if found is None:
         raise not_found()
