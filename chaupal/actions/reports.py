@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chaupal.access import visible_clause
 from chaupal.config import Settings
 from chaupal.db import utcnow
 from chaupal.errors import not_found, unprocessable
@@ -28,14 +29,16 @@ KIND = "report"
 MAX_STATUS_IDS = 100  # statuses attached to one report (more are refused)
 
 
-def _ids(values: Sequence[str], what: str) -> list[int]:
-    out: list[int] = []
-    for raw in values:
-        text = str(raw).strip()
-        if not text.isdigit() or len(text) > 20:
-            raise not_found(what)
-        out.append(int(text))
-    return list(dict.fromkeys(out))
+def parse_id(raw: object) -> int:
+    """A database id from a request (digits, below 2**63), else 404 as for a missing record."""
+    text = str(raw).strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 19 or int(text) >= 2**63:
+        raise not_found()
+    return int(text)
+
+
+def _ids(values: Sequence[str]) -> list[int]:
+    return list(dict.fromkeys(parse_id(raw) for raw in values))
 
 
 async def _forwarding_actor(session: AsyncSession, settings: Settings) -> Account:
@@ -65,13 +68,11 @@ async def do_file_report(
     rule_ids: Sequence[str] = (),
     forward: bool = False,
 ) -> tuple[ModerationFlag, Account, list[Status]]:
-    """File a report on `account_id` (404 if unknown or suspended-away); `status_ids` must be
-    that account's posts (404 otherwise, as Mastodon's `find`). Returns the flag, the target
+    """File a report on `account_id` (404 if unknown); `status_ids` must be that account's posts
+    that the reporter may see (404 otherwise, as Mastodon's `find` on the account's statuses
+    filtered for the reporter: hidden and missing look the same). Returns the flag, the target
     and the attached statuses. Forwards a `Flag` in this transaction when asked and remote."""
-    text = str(account_id).strip()
-    if not text.isdigit() or len(text) > 20:
-        raise not_found()
-    target = await session.get(Account, int(text))
+    target = await session.get(Account, parse_id(account_id))
     if target is None:
         raise not_found()
     comment = comment or ""
@@ -84,11 +85,15 @@ async def do_file_report(
     if rule_ids:
         # Chaupal has no server rules yet (GET /api/v1/instance/rules is empty).
         raise unprocessable("Rule ids does not reference valid rules")
-    ids = _ids(status_ids, "Record")
+    ids = _ids(status_ids)
     statuses: list[Status] = []
     if ids:
         found = (
-            await session.scalars(select(Status).where(Status.id.in_(ids), Status.account_id == target.id))
+            await session.scalars(
+                select(Status).where(
+                    Status.id.in_(ids), Status.account_id == target.id, visible_clause(reporter.id)
+                )
+            )
         ).all()
         by_id = {s.id: s for s in found}
         if len(by_id) != len(ids):

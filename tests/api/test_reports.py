@@ -74,13 +74,20 @@ async def test_report__errors(app, client, settings, make_user):
     alice = await make_user("alice")
     bob = await make_user("bob")
     other = await _post(client, alice, "mine, not bob's")
+    r = await client.post("/api/v1/statuses", json={"status": "followers only", "visibility": "private"}, headers=bob.headers)
+    hidden = r.json()["id"]
     bad = [
         ({}, 422),
         ({"account_id": "999999"}, 404),
         ({"account_id": "abc"}, 404),
         ({"account_id": "1" * 30}, 404),
+        ({"account_id": "9" * 20}, 404),
+        ({"account_id": "9" * 19}, 404),
+        ({"account_id": "١٢٣"}, 404),  # non-ASCII digits
+        ({"account_id": str(bob.account_id), "status_ids": ["9" * 20]}, 404),
         ({"account_id": str(bob.account_id), "status_ids": [other]}, 404),  # not bob's post
         ({"account_id": str(bob.account_id), "status_ids": ["x1"]}, 404),
+        ({"account_id": str(bob.account_id), "status_ids": [hidden]}, 404),  # alice may not see it
         ({"account_id": str(bob.account_id), "status_ids": {"a": 1}}, 422),
         ({"account_id": str(bob.account_id), "comment": "x" * (settings.max_report_comment_chars + 1)}, 422),
         ({"account_id": str(bob.account_id), "category": "rude"}, 422),
@@ -199,13 +206,14 @@ async def test_admin_reports__list_show_resolve_reopen(app, client, settings, ma
 async def test_admin_reports__errors_and_non_staff(app, client, settings, make_user):
     alice = await make_user("alice", scopes="read write admin:read admin:write")
     mod = await _mod(app, make_user)
-    for path in ("/api/v1/admin/reports/abc", "/api/v1/admin/reports/999999", "/api/v1/admin/reports/" + "9" * 30):
+    for path in ("/api/v1/admin/reports/abc", "/api/v1/admin/reports/999999", "/api/v1/admin/reports/" + "9" * 30, "/api/v1/admin/reports/" + "9" * 20):
         r = await client.get(path, headers=mod.headers)
         assert r.status_code == 404 and "error" in r.json()
     r = await client.post("/api/v1/admin/reports/xyz/resolve", headers=mod.headers)
     assert r.status_code == 404
     assert (await client.get("/api/v1/admin/reports?resolved=perhaps", headers=mod.headers)).status_code == 422
     assert (await client.get("/api/v1/admin/reports?account_id=zz", headers=mod.headers)).status_code == 404
+    assert (await client.get("/api/v1/admin/reports?target_account_id=" + "9" * 20, headers=mod.headers)).status_code == 404
     assert (await client.get("/api/v1/admin/reports", headers=alice.headers)).status_code == 403
     assert (await client.get("/api/v1/admin/reports")).status_code == 401
     # An impersonation flag is not a report.

@@ -11,7 +11,13 @@ from pydantic import BaseModel, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chaupal.actions.reports import KIND, do_file_report, do_reopen_report, do_resolve_report
+from chaupal.actions.reports import (
+    KIND,
+    do_file_report,
+    do_reopen_report,
+    do_resolve_report,
+    parse_id,
+)
 from chaupal.api.chaupal.gov_admin import StaffRead, StaffWrite
 from chaupal.api.deps import Auth, SessionDep, SettingsDep, require_user
 from chaupal.api.mastodon.admin import render_admin_account
@@ -145,9 +151,7 @@ async def render_admin_report(
 
 
 def _report_id(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 20:
-        raise not_found()
-    return int(raw)
+    return parse_id(raw)
 
 
 async def _load(session: AsyncSession, raw: str) -> ModerationFlag:
