@@ -189,8 +189,9 @@ class Settings(BaseSettings):
     federation_signature_skew_seconds: int = 3600  # signed Date may be this far in the future
     federation_signature_max_age_seconds: int = 12 * 3600  # signed Date may be this old
     federation_actor_refresh_seconds: int = 24 * 3600  # remote actors older than this are refetched
+    federation_key_refresh_min_seconds: int = 300  # a failed signature refetches the actor's key at most this often
     federation_delivery_batch: int = 500  # remote inboxes enqueued per delivery fan-out job
-    federation_delivery_max_attempts: int = 16  # per inbox; backoff doubles, ~3.5 days in all
+    federation_delivery_max_attempts: int = 16  # per inbox; backoff doubles (capped, jittered): 3.5-5.3 days in all
     federation_delivery_base_delay_seconds: float = 30.0  # first retry; then doubles, with jitter
     federation_unavailable_after_seconds: int = 7 * 24 * 3600  # failing this long: server unavailable
     federation_unavailable_probe_seconds: int = 24 * 3600  # an unavailable server is retried this rarely

@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.config import Settings
+from chaupal.db import utcnow
 from chaupal.events import after_commit, discard_pending, hub_of
 from chaupal.federation import httpsig, policy
 from chaupal.federation.hosts import InvalidHost, normalize_host, same_origin
@@ -128,6 +130,10 @@ async def _account_by_key(state: Any, key_id: str) -> Account | None:
         )
 
 
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _key_owner(key_id: str) -> str:
     return key_id.split("#", 1)[0]
 
@@ -155,6 +161,14 @@ def key_resolvers(state: Any, settings: Settings) -> tuple[Any, Any]:
         return await _fetch_key(state, settings, key_id)
 
     async def refresh(key_id: str) -> str | None:
+        # A forged or broken signature must not make us fetch the actor's server every time:
+        # a key fetched recently is not fetched again (federation_key_refresh_min_seconds).
+        account = await _account_by_key(state, key_id)
+        fetched = account.last_fetched_at if account is not None else None
+        if fetched is not None:
+            age = (utcnow() - _aware(fetched)).total_seconds()
+            if age < settings.federation_key_refresh_min_seconds:
+                return None
         return await _fetch_key(state, settings, key_id)
 
     return resolve, refresh
