@@ -146,7 +146,12 @@ class Server:
     def __exit__(self, *exc: object) -> None:
         if self.proc:
             self.proc.terminate()
-            self.proc.wait(timeout=30)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:  # never leave a server behind, nor lose the figures
+                console.print("[yellow]chaupal serve did not stop within 60 s of SIGTERM; killed[/yellow]")
+                self.proc.kill()
+                self.proc.wait(timeout=30)
 
     @property
     def url(self) -> str:
@@ -348,7 +353,7 @@ def show(result: dict[str, Any]) -> None:
     rows = [
         (f"posts created (POST /api/v1/statuses, c={result['scale']['concurrency']})", "create"),
         ("home timeline, c=1", "home_c1"),
-        (f"home timeline, c={result['scale']['home_concurrency']}", "home"),
+        (f"home timeline, c={result['scale'].get('home_concurrency', '-')}", "home"),
     ]
     for label, key in rows:
         if key not in result:
