@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -171,6 +171,21 @@ async def _stop_job_runner(settings: Settings, stop: asyncio.Event, task: asynci
         logging.getLogger("chaupal").exception("job runner failed")
 
 
+async def _bounded(settings: Settings, name: str, step: Awaitable[Any]) -> None:
+    """One shutdown step, given at most `shutdown_step_timeout_seconds`; failures are logged."""
+    task = asyncio.ensure_future(step)
+    # asyncio.wait, not wait_for: wait_for would wait for a cancelled step to finish, which is
+    # exactly what a stuck step never does.
+    done, _ = await asyncio.wait({task}, timeout=settings.shutdown_step_timeout_seconds)
+    if not done:
+        task.cancel()
+        logging.getLogger("chaupal").warning(
+            "shutdown: %s did not stop within %s s; going on", name, settings.shutdown_step_timeout_seconds
+        )
+    elif not task.cancelled() and task.exception() is not None:  # log, never block the exit
+        logging.getLogger("chaupal").error("shutdown: %s failed", name, exc_info=task.exception())
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -215,24 +230,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            # Each step is bounded: a stuck one (a Redis subscription that ignores its
+            # cancellation, a connection a hung task still holds) must not keep the process
+            # from exiting after SIGTERM; the rest still run.
             if jobs_task is not None:
-                await _stop_job_runner(settings, jobs_stop, jobs_task)
+                await _bounded(settings, "job runner", _stop_job_runner(settings, jobs_stop, jobs_task))
             if housekeeping is not None:
                 housekeeping.cancel()
             from chaupal.insights.analytics.opens import flush_opens
 
-            await flush_opens(app)  # status opens still counted in memory
+            await _bounded(settings, "status opens", flush_opens(app))  # counted in memory
             from chaupal.api.mastodon.streaming import stop_streams
 
-            await stop_streams(app)
+            await _bounded(settings, "streams", stop_streams(app))
             if bus is not None:
-                await bus.stop()
+                await _bounded(settings, "event bus", bus.stop())
             if redis is not None:
-                await redis.aclose()
+                await _bounded(settings, "redis", redis.aclose())
             if replica is not None:
-                await replica.dispose()
+                await _bounded(settings, "replica", replica.dispose())
             instance_actor.uninstall(settings)
-            await engine.dispose()
+            await _bounded(settings, "database", engine.dispose())
 
     app = FastAPI(
         title="Chaupal",

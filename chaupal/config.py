@@ -119,6 +119,7 @@ class Settings(BaseSettings):
     jobs_backoff_cap_seconds: float = 3600.0  # ... but never longer than this
     jobs_batch_size: int = 10  # jobs claimed per poll (run concurrently on PostgreSQL)
     jobs_shutdown_grace_seconds: float = 5.0  # on stop, a job still running then is handed back
+    shutdown_step_timeout_seconds: float = 10.0  # on stop, each clean-up step (jobs, streams, Redis, database) gets this long
 
     # Home feeds (chaupal/feeds): SQL by default; Redis sorted sets fed by fan-out jobs
     feed_backend: Literal["sql", "redis"] = "sql"  # "redis" needs redis_url (without it: SQL)

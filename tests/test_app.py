@@ -52,3 +52,32 @@ async def test_housekeeping__interval_zero_turns_it_off(settings):
     off = create_app(settings.model_copy(update={"media_cleanup_interval_seconds": 0}))
     async with off.router.lifespan_context(off):
         assert off.state.housekeeping is None
+
+
+async def test_shutdown__a_stuck_step_is_bounded_and_the_rest_still_run(settings, monkeypatch):
+    import asyncio
+
+    from chaupal.api.mastodon import streaming
+    from chaupal.app import create_app
+
+    release = asyncio.Event()
+
+    async def stuck(app):  # a clean-up step that ignores its cancellation (until the test ends)
+        while not release.is_set():
+            try:
+                await release.wait()
+            except asyncio.CancelledError:
+                continue
+
+    monkeypatch.setattr(streaming, "stop_streams", stuck)
+    from chaupal.federation import instance_actor
+
+    later_steps = []
+    monkeypatch.setattr(instance_actor, "uninstall", lambda settings: later_steps.append("uninstall"))
+    app = create_app(settings.model_copy(update={"shutdown_step_timeout_seconds": 0.2}))
+    try:
+        async with app.router.lifespan_context(app):
+            pass
+    finally:
+        release.set()
+    assert later_steps == ["uninstall"]  # the steps after the stuck one still ran

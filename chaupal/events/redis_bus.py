@@ -15,6 +15,7 @@ from chaupal.events import Event, Hub
 log = logging.getLogger(__name__)
 
 OUTBOX_SIZE = 10_000  # events waiting to be published before new ones are dropped (logged)
+STOP_SECONDS = 3.0  # how long stop() waits for its tasks and the subscription to close
 
 
 class RedisBus:
@@ -83,9 +84,10 @@ class RedisBus:
         self.hub.forward = None
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._tasks:  # bounded: a subscription read that swallows its cancellation is left behind
+            _, pending = await asyncio.wait(self._tasks, timeout=STOP_SECONDS)
+            if pending:
+                log.warning("redis bus: %d task(s) did not stop within %s s", len(pending), STOP_SECONDS)
         if self._pubsub is not None:
             with contextlib.suppress(Exception):
-                await self._pubsub.aclose()
+                await asyncio.wait_for(self._pubsub.aclose(), STOP_SECONDS)
