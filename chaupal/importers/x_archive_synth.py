@@ -121,8 +121,11 @@ def synth_items(
     for k in range(n):
         at = start + timedelta(seconds=float(rng.uniform(0, days * 86400)))
         local = at + IST
-        if local.hour < 6 and rng.random() < 0.6:  # fewer posts at night, as real accounts
-            at += timedelta(hours=int(rng.integers(8, 14)))
+        # Both draws are made whatever the hour, so the stream of random numbers (and hence the
+        # texts) does not depend on where `end` falls within a day.
+        move, shift = rng.random() < 0.6, int(rng.integers(8, 14))
+        if local.hour < 6 and move:  # fewer posts at night, as real accounts
+            at += timedelta(hours=shift)
             local = at + IST
         seq += 1
         tid = tweet_id(at, seq)
@@ -286,7 +289,9 @@ async def demo_x_history(
     from chaupal.actions.imports import do_import_x_tweets
     from chaupal.importers.x_archive import tweet_from_json
 
-    items = synth_items(seed, n=n, end=now - timedelta(days=before_days), days=days,
+    # The archive ends at a whole day, so two demo runs on the same day import the same tweets.
+    end = (now - timedelta(days=before_days)).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    items = synth_items(seed, n=n, end=end, days=days,
                         username=account.username)
     tweets = sorted((tweet_from_json(item, "demo") for item in items), key=lambda t: (t.created_at, int(t.id)))
     return await do_import_x_tweets(session, settings, account, tweets)
