@@ -28,6 +28,7 @@ class RedisBus:
         self._outbox: asyncio.Queue[Event] = asyncio.Queue(OUTBOX_SIZE)
         self._tasks: list[asyncio.Task[None]] = []
         self._pubsub: Any = None
+        self._stopping = False
 
     async def start(self, *, listen: bool = True) -> None:
         if listen:
@@ -44,7 +45,7 @@ class RedisBus:
             log.error("redis event outbox full: event dropped (%s)", event.get("type"))
 
     async def _publish_loop(self) -> None:
-        while True:
+        while not self._stopping:
             event = await self._outbox.get()
             try:
                 await self.redis.publish(self.channel, json.dumps(event))
@@ -54,7 +55,9 @@ class RedisBus:
                 self.hub.deliver(event)
 
     async def _listen(self) -> None:
-        while True:
+        # Checked on every turn: redis-py's get_message(timeout=...) can swallow a cancellation
+        # that lands as its own timeout expires, so cancel() alone may never end this loop.
+        while not self._stopping:
             try:
                 message = await self._pubsub.get_message(timeout=1.0)
             except Exception:
@@ -82,12 +85,19 @@ class RedisBus:
     async def stop(self) -> None:
         await self.flush(1.0)
         self.hub.forward = None
-        for task in self._tasks:
-            task.cancel()
-        if self._tasks:  # bounded: a subscription read that swallows its cancellation is left behind
-            _, pending = await asyncio.wait(self._tasks, timeout=STOP_SECONDS)
-            if pending:
-                log.warning("redis bus: %d task(s) did not stop within %s s", len(pending), STOP_SECONDS)
+        self._stopping = True
+        # Cancelled again until done: redis-py may swallow a cancellation that lands inside a
+        # publish or a timed read (turning it into a connection error we log and go on from),
+        # after which the loop waits on its queue with the cancel already spent.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + STOP_SECONDS
+        pending = set(self._tasks)
+        while pending and loop.time() < deadline:
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=0.1)
+        if pending:
+            log.warning("redis bus: %d task(s) did not stop within %s s", len(pending), STOP_SECONDS)
         if self._pubsub is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._pubsub.aclose(), STOP_SECONDS)
