@@ -10,7 +10,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 
-# Scopes Mastodon documents; the legacy `follow` scope grants the relationship scopes.
+# Scopes Mastodon documents; the legacy `follow` scope grants the relationship scopes, and a
+# broad scope (`read`, `write`, `admin:read`, `admin:write`) grants each granular one under it.
 TOP_SCOPES = ("read", "write", "follow", "push", "profile", "admin:read", "admin:write")
 GRANULAR = {
     "read": (
@@ -21,6 +22,13 @@ GRANULAR = {
         "accounts", "blocks", "bookmarks", "conversations", "favourites", "filters", "follows",
         "lists", "media", "mutes", "notifications", "reports", "statuses",
     ),
+    **{
+        admin: (
+            "accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks",
+            "email_domain_blocks", "canonical_email_blocks",
+        )
+        for admin in ("admin:read", "admin:write")
+    },
 }
 FOLLOW_GRANTS = frozenset(
     {"read:follows", "write:follows", "read:blocks", "write:blocks", "read:mutes", "write:mutes"}
@@ -62,8 +70,8 @@ def parse_scopes(raw: str | None, default: str = "read") -> list[str]:
 def scope_allows(granted: set[str] | frozenset[str], required: str) -> bool:
     if required in granted:
         return True
-    top = required.split(":", 1)[0]
-    if ":" in required and top in granted and top in ("read", "write"):
+    parent = required.rsplit(":", 1)[0]  # `admin:read:reports` -> `admin:read`
+    if ":" in required and parent in GRANULAR and parent in granted:
         return True
     if required in FOLLOW_GRANTS and "follow" in granted:
         return True

@@ -33,7 +33,7 @@ def _staff(scope: str) -> Any:
     return Depends(dep)
 
 
-AdminWrite = Annotated[Auth, _staff("admin:write")]
+AdminWrite = Annotated[Auth, _staff("admin:write:accounts")]  # or `admin:write`
 
 
 async def _target(session: AsyncSession, auth: Auth, account_id: str) -> tuple[Account, User | None]:

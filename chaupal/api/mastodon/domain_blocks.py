@@ -1,6 +1,7 @@
 """Domain policy over the API, in Mastodon's shapes: the operator's domain blocks and allows
 (`/api/v1/admin/domain_blocks`, `/api/v1/admin/domain_allows`, moderators and admins with
-`admin:read` / `admin:write`) and a user's own blocked domains (`/api/v1/domain_blocks`)."""
+`admin:read:domain_blocks` / `admin:write:domain_blocks` and the `domain_allows` pair, which
+`admin:read` / `admin:write` grant) and a user's own blocked domains (`/api/v1/domain_blocks`)."""
 
 from __future__ import annotations
 
@@ -29,8 +30,10 @@ from chaupal.models.federation import AccountDomainBlock, DomainAllow, DomainBlo
 from chaupal.render import iso
 
 router = APIRouter()
-AdminRead = Annotated[Auth, _staff("admin:read")]
-AdminWrite = Annotated[Auth, _staff("admin:write")]
+BlocksRead = Annotated[Auth, _staff("admin:read:domain_blocks")]
+BlocksWrite = Annotated[Auth, _staff("admin:write:domain_blocks")]
+AllowsRead = Annotated[Auth, _staff("admin:read:domain_allows")]
+AllowsWrite = Annotated[Auth, _staff("admin:write:domain_allows")]
 PAGE_DEFAULT, PAGE_MAX = 100, 200  # Mastodon's for these lists
 
 
@@ -95,19 +98,19 @@ async def _list(request: Request, response: Response, session: AsyncSession, mod
 
 @router.get("/api/v1/admin/domain_blocks")
 async def list_domain_blocks(
-    request: Request, response: Response, session: SessionDep, auth: AdminRead
+    request: Request, response: Response, session: SessionDep, auth: BlocksRead
 ) -> list[dict[str, Any]]:
     return [render_domain_block(b) for b in await _list(request, response, session, DomainBlock)]
 
 
 @router.get("/api/v1/admin/domain_blocks/{block_id}")
-async def get_domain_block(block_id: str, session: SessionDep, auth: AdminRead) -> dict[str, Any]:
+async def get_domain_block(block_id: str, session: SessionDep, auth: BlocksRead) -> dict[str, Any]:
     return render_domain_block(await _get(session, DomainBlock, block_id))
 
 
 @router.post("/api/v1/admin/domain_blocks")
 async def create_domain_block(
-    request: Request, session: SessionDep, settings: SettingsDep, auth: AdminWrite
+    request: Request, session: SessionDep, settings: SettingsDep, auth: BlocksWrite
 ) -> dict[str, Any]:
     params = await parse(request, DomainBlockIn)
     fields = params.model_dump(exclude={"domain"})
@@ -117,7 +120,7 @@ async def create_domain_block(
 
 @router.put("/api/v1/admin/domain_blocks/{block_id}")
 async def update_domain_block(
-    block_id: str, request: Request, session: SessionDep, auth: AdminWrite
+    block_id: str, request: Request, session: SessionDep, auth: BlocksWrite
 ) -> dict[str, Any]:
     block = await _get(session, DomainBlock, block_id)
     params = await parse(request, DomainBlockIn)
@@ -126,7 +129,7 @@ async def update_domain_block(
 
 
 @router.delete("/api/v1/admin/domain_blocks/{block_id}")
-async def delete_domain_block(block_id: str, session: SessionDep, auth: AdminWrite) -> dict[str, Any]:
+async def delete_domain_block(block_id: str, session: SessionDep, auth: BlocksWrite) -> dict[str, Any]:
     await do_delete_domain_block(session, _me(auth), await _get(session, DomainBlock, block_id))
     return {}
 
@@ -136,26 +139,26 @@ async def delete_domain_block(block_id: str, session: SessionDep, auth: AdminWri
 
 @router.get("/api/v1/admin/domain_allows")
 async def list_domain_allows(
-    request: Request, response: Response, session: SessionDep, auth: AdminRead
+    request: Request, response: Response, session: SessionDep, auth: AllowsRead
 ) -> list[dict[str, Any]]:
     return [render_domain_allow(a) for a in await _list(request, response, session, DomainAllow)]
 
 
 @router.get("/api/v1/admin/domain_allows/{allow_id}")
-async def get_domain_allow(allow_id: str, session: SessionDep, auth: AdminRead) -> dict[str, Any]:
+async def get_domain_allow(allow_id: str, session: SessionDep, auth: AllowsRead) -> dict[str, Any]:
     return render_domain_allow(await _get(session, DomainAllow, allow_id))
 
 
 @router.post("/api/v1/admin/domain_allows")
 async def create_domain_allow(
-    request: Request, session: SessionDep, settings: SettingsDep, auth: AdminWrite
+    request: Request, session: SessionDep, settings: SettingsDep, auth: AllowsWrite
 ) -> dict[str, Any]:
     params = await parse(request, DomainIn)
     return render_domain_allow(await check_create_domain_allow(session, settings, _me(auth), params.domain))
 
 
 @router.delete("/api/v1/admin/domain_allows/{allow_id}")
-async def delete_domain_allow(allow_id: str, session: SessionDep, auth: AdminWrite) -> dict[str, Any]:
+async def delete_domain_allow(allow_id: str, session: SessionDep, auth: AllowsWrite) -> dict[str, Any]:
     await do_delete_domain_allow(session, _me(auth), await _get(session, DomainAllow, allow_id))
     return {}
 

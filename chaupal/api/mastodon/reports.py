@@ -18,7 +18,7 @@ from chaupal.actions.reports import (
     do_resolve_report,
     parse_id,
 )
-from chaupal.api.chaupal.gov_admin import StaffRead, StaffWrite
+from chaupal.api.chaupal.gov_admin import staff
 from chaupal.api.deps import Auth, SessionDep, SettingsDep, require_user
 from chaupal.api.mastodon.admin import render_admin_account
 from chaupal.api.paging import apply_page, finish, page_from, set_link
@@ -32,6 +32,9 @@ from chaupal.render.statuses import render_statuses
 
 router = APIRouter()
 WriteReports = Annotated[Auth, Depends(require_user("write:reports"))]
+# `admin:read` / `admin:write` grant these too (chaupal.security.scope_allows).
+ReportsRead = Annotated[Auth, staff("admin:read:reports")]
+ReportsWrite = Annotated[Auth, staff("admin:write:reports")]
 
 
 def _str_list(value: Any) -> list[str]:
@@ -169,7 +172,7 @@ def _optional_id(raw: str | None) -> int | None:
 
 @router.get("/api/v1/admin/reports")
 async def admin_reports(
-    request: Request, response: Response, auth: StaffRead, session: SessionDep, settings: SettingsDep
+    request: Request, response: Response, auth: ReportsRead, session: SessionDep, settings: SettingsDep
 ) -> list[dict[str, Any]]:
     """Open reports (`resolved=true`: resolved ones), newest first, paged by id; filters
     `account_id` (the reporter) and `target_account_id`."""
@@ -190,18 +193,18 @@ async def admin_reports(
 
 
 @router.get("/api/v1/admin/reports/{report_id}")
-async def admin_report(report_id: str, auth: StaffRead, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+async def admin_report(report_id: str, auth: ReportsRead, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     report = await _load(session, report_id)
     return await render_admin_report(session, settings, report, auth.account.id if auth.account else None)
 
 
 @router.post("/api/v1/admin/reports/{report_id}/resolve")
-async def admin_resolve(report_id: str, auth: StaffWrite, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+async def admin_resolve(report_id: str, auth: ReportsWrite, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     report = await do_resolve_report(session, await _load(session, report_id), auth.account)
     return await render_admin_report(session, settings, report, auth.account.id if auth.account else None)
 
 
 @router.post("/api/v1/admin/reports/{report_id}/reopen")
-async def admin_reopen(report_id: str, auth: StaffWrite, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+async def admin_reopen(report_id: str, auth: ReportsWrite, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     report = await do_reopen_report(session, await _load(session, report_id))
     return await render_admin_report(session, settings, report, auth.account.id if auth.account else None)
