@@ -30,7 +30,9 @@ def visible_clause(viewer_id: int | None, status: Any = Status) -> Any:
     author_ok = ~exists().where(
         Account.id == status.account_id, Account.suspended_at.is_not(None)
     )
-    open_ = status.visibility.in_(("public", "unlisted"))
+    # Comparisons, not IN tuples: an IN list is an "expanding" parameter that makes every
+    # execution re-render the statement's SQL, and these clauses sit in the longest queries.
+    open_ = or_(status.visibility == "public", status.visibility == "unlisted")
     if viewer_id is None:
         return and_(open_, author_ok)
     not_blocked = ~exists().where(
@@ -49,7 +51,7 @@ def visible_clause(viewer_id: int | None, status: Any = Status) -> Any:
                 or_(
                     open_,
                     and_(status.visibility == "private", follows_author),
-                    and_(status.visibility.in_(("private", "direct")), mentioned),
+                    and_(or_(status.visibility == "private", status.visibility == "direct"), mentioned),
                 ),
             ),
         ),

@@ -26,7 +26,7 @@ from chaupal.feeds.redis_store import (
     parse_ids,
     ttl_seconds,
 )
-from chaupal.feeds.sql import home_conditions, home_query
+from chaupal.feeds.sql import home_conditions, home_query, in_ids
 from chaupal.lib.paging import Page
 from chaupal.models import Account, Follow, Status
 
@@ -40,6 +40,7 @@ class _Reader:
     key: str
     in_window: Any
     in_index: Any
+    params: dict[str, Any]
     big_ids: list[int]
     floor_id: int  # IDs above this are all in the feed (or merged); at or below, read SQL
     batch: int
@@ -143,7 +144,7 @@ async def _covered(
         else:
             ids, edge = await _candidates(r, cursor, lower, False)
         if r.big_ids:  # the large accounts' posts in the same window: one indexed query
-            stmt = select(Status.id).where(r.in_window, Status.account_id.in_(r.big_ids))
+            stmt = select(Status.id).where(r.in_window, in_ids(r.session, Status.account_id, r.big_ids))
             if ascending:
                 stmt = stmt.where(Status.id > cursor)
                 top = edge + 1 if edge is not None else upper
@@ -154,15 +155,20 @@ async def _covered(
                 if cursor is not None:
                     stmt = stmt.where(Status.id < cursor)
             order = Status.id.asc() if ascending else Status.id.desc()
-            big = list((await r.session.scalars(stmt.order_by(order).limit(r.batch))).all())
+            big = list((await r.session.scalars(stmt.order_by(order).limit(r.batch), r.params)).all())
             if len(big) >= r.batch:  # more big posts than one batch: stop the window at them
                 edge = big[-1]
                 ids = [i for i in ids if (i <= edge if ascending else i >= edge)]
             ids = sorted(set(ids) | set(big), reverse=not ascending)
         if ids:
-            stmt = select(Status).where(Status.id.in_(ids), r.in_window)
-            rows = {s.id: s for s in (await r.session.scalars(stmt)).all()}
-            found.extend(rows[i] for i in sorted(rows, reverse=not ascending)[: limit - len(found)])
+            # Only the rows the page still needs are loaded (a batch holds up to 64 candidates).
+            stmt = (
+                select(Status)
+                .where(in_ids(r.session, Status.id, ids), r.in_window)
+                .order_by(Status.id.asc() if ascending else Status.id.desc())
+                .limit(limit - len(found))
+            )
+            found.extend((await r.session.scalars(stmt, r.params)).all())
         if edge is None or (cursor is not None and (edge <= cursor if ascending else edge >= cursor)):
             break
         cursor = edge
@@ -175,7 +181,7 @@ async def _from_sql(
     if limit <= 0:
         return []
     stmt = home_query(r.in_index, lower=lower, upper=upper, ascending=ascending, limit=limit)
-    return list((await r.session.scalars(stmt)).all())
+    return list((await r.session.scalars(stmt, r.params)).all())
 
 
 async def redis_home_timeline(
@@ -193,9 +199,9 @@ async def redis_home_timeline(
         horizon, version, *_ = await pipe.execute()
     if horizon is None or version != _version(author_ids, big_ids):
         horizon = await rebuild_feed(session, redis, settings, viewer.id, author_ids, big_ids)
-    in_window, in_index = home_conditions(session, viewer.id, author_ids)
+    in_window, in_index, params = home_conditions(session, viewer.id, author_ids)
     r = _Reader(
-        session, redis, key, in_window, in_index, big_ids, exact_floor(float(horizon)),
+        session, redis, key, in_window, in_index, params, big_ids, exact_floor(float(horizon)),
         max(MIN_BATCH, page.limit * 2),
     )
     t = r.floor_id
