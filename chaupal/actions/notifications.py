@@ -7,8 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.db import utcnow
 from chaupal.events import publish_on_commit
+from chaupal.federation.policy import silenced
 from chaupal.models import Account, Block, Follow, Mute, Notification
-from chaupal.models.federation import AccountDomainBlock, DomainBlock
+from chaupal.models.federation import AccountDomainBlock
 
 
 async def do_notify(
@@ -33,13 +34,7 @@ async def do_notify(
                 == select(Account.domain).where(Account.id == from_account_id).scalar_subquery(),
             )
             | (  # the operator silenced the sender's domain, and the recipient doesn't follow them
-                exists().where(
-                    Account.id == from_account_id,
-                    Account.domain != "",
-                    Account.domain.in_(
-                        select(DomainBlock.domain).where(DomainBlock.severity == "silence")
-                    ),
-                )
+                silenced(from_account_id)
                 & ~exists().where(
                     Follow.account_id == recipient_id, Follow.target_account_id == from_account_id
                 )

@@ -2,11 +2,11 @@
 federate; a `DomainBlock` of severity `suspend` refuses everything (no inbox, no delivery, no
 fetch), `silence` keeps the domain's accounts out of public timelines and away from people who
 don't follow them, `reject_media` keeps its files off our disk. A block of `example.com` covers
-its subdomains (`social.example.com`), as Mastodon's does.
+its subdomains (`social.example.com`), as Mastodon's does — a silence as well as a suspension.
 
 Who asks: the inbox (refuse a suspended/non-allowed sender), delivery (skip such inboxes),
-remote fetches. Where `silence` must apply: public/local timelines, hashtag timelines, search
-and notifications from accounts the viewer does not follow (see `silenced_domains`).
+remote fetches. Where `silence` applies (`silenced`, `not_silenced`): public timelines, hashtag
+timelines, trends and notifications from accounts the viewer does not follow.
 
 Answers are cached per process for `POLICY_CACHE_SECONDS` (delivery asks once per inbox); the
 admin API clears this process's cache on every change, other processes see it within the TTL."""
@@ -17,8 +17,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from chaupal.config import Settings
 from chaupal.federation.hosts import InvalidHost, normalize_host
@@ -111,17 +112,38 @@ async def _lookup(session: AsyncSession, settings: Settings, domain: str) -> Pol
     )
 
 
-def not_silenced(account_id_column: Any) -> Any:
-    """SQL condition for public and hashtag timelines: the author's domain is not silenced (an
-    uncorrelated subquery, evaluated once; exact domain rows — a parent-domain silence is not
-    applied here)."""
-    return account_id_column.not_in(
-        select(Account.id)
-        .join(DomainBlock, DomainBlock.domain == Account.domain)
-        .where(DomainBlock.severity == "silence")
+def _covers(host: Any, block_domain: Any) -> Any:
+    """SQL: the row for `block_domain` covers `host` — the domain itself, a subdomain, either
+    with a port (as `domain_candidates`). `_` may appear in a host label, so it is escaped for
+    LIKE; `%` and `\\` cannot (`normalize_host` refuses them)."""
+    pattern = func.replace(block_domain, "_", "\\_")
+    return or_(
+        host == block_domain,
+        host.like(literal("%.").concat(pattern), escape="\\"),
+        host.like(pattern.concat(":%"), escape="\\"),
+        host.like(literal("%.").concat(pattern).concat(":%"), escape="\\"),
     )
 
 
-async def silenced_domains(session: AsyncSession) -> list[str]:
-    """Domains whose accounts stay out of public timelines and non-followers' notifications."""
-    return list((await session.scalars(select(DomainBlock.domain).where(DomainBlock.severity == "silence"))).all())
+def silenced(account_id_column: Any) -> Any:
+    """SQL condition: the account is on a silenced domain — a `silence` row for its domain or a
+    parent domain, unless a more specific `noop` row exempts it (the most specific row decides,
+    as in `domain_policy`; a more specific `suspend` only hides more). Correlated on the
+    account id, so a paged timeline checks only the rows it reads, with no per-row Python."""
+    author, block, exempt = aliased(Account), aliased(DomainBlock), aliased(DomainBlock)
+    return exists().where(
+        author.id == account_id_column,
+        author.domain != "",
+        block.severity == "silence",
+        _covers(author.domain, block.domain),
+        ~exists().where(
+            exempt.severity == "noop",
+            _covers(author.domain, exempt.domain),
+            func.length(exempt.domain) > func.length(block.domain),
+        ),
+    )
+
+
+def not_silenced(account_id_column: Any) -> Any:
+    """SQL condition for public and hashtag timelines and trends: the author is not silenced."""
+    return ~silenced(account_id_column)
