@@ -7,7 +7,9 @@ operator's policy: a suspended or (in allow-list mode) non-allowed domain gets 4
 key is even fetched. With `federation_authorized_fetch` — implied by `federation_mode =
 allowlist` — an unsigned GET of an ActivityStreams document gets 401 (browsers asking for HTML
 still get their redirect). WebFinger, host-meta, NodeInfo and the instance actor (`/actor`)
-are never checked: other servers need them to find our keys in the first place."""
+are never checked: other servers need them to find our keys in the first place. The verified
+key id is kept on the request (`signed_key_id`): a post's routes serve a followers-only post to
+a signer that follows its author."""
 
 from __future__ import annotations
 
@@ -91,11 +93,16 @@ async def verify_get(request: Request, settings: Settings, *, negotiated: bool) 
 
 
 async def _strict(request: Request) -> None:
-    await verify_get(request, request.app.state.settings, negotiated=False)
+    request.state.signed_key_id = await verify_get(request, request.app.state.settings, negotiated=False)
 
 
 async def _negotiated(request: Request) -> None:
-    await verify_get(request, request.app.state.settings, negotiated=True)
+    request.state.signed_key_id = await verify_get(request, request.app.state.settings, negotiated=True)
+
+
+def signed_key_id(request: Request) -> str | None:
+    """The key id a route's signed-fetch dependency verified, None for an unsigned GET."""
+    return getattr(request.state, "signed_key_id", None)
 
 
 # Route dependencies: documents that are always ActivityStreams, and those that send browsers
