@@ -1,5 +1,6 @@
 """The inbox: checks every delivered activity (size, content type, JSON shape, domain policy,
-HTTP signature, signer == actor, ids on the actor's origin), fetches what it needs from the
+HTTP signature, signer == actor or a forwarded object refetched from its origin (see
+`inbox_forwarded`), ids on the actor's origin), fetches what it needs from the
 network BEFORE any write transaction, then applies it once (ProcessedActivity is unique) in
 one committed transaction before answering 202. Handlers live in `inbox_*.py`."""
 
@@ -247,9 +248,17 @@ async def receive(
     except httpsig.SignatureError as exc:
         raise InboxError(401, f"Signature verification failed: {exc.message}") from None
     signer = await _account_by_key(state, key_id)
-    if signer is None or signer.uri != actor_uri:
+    if signer is None:
         raise InboxError(401, "The request was not signed by the activity's actor")
-    if signer.suspended_at is not None and activity["type"] != "Delete":
+    actor, forwarded = signer, signer.uri != actor_uri
+    if forwarded:
+        from chaupal.federation import inbox_forwarded
+
+        checked = await inbox_forwarded.verify(state, settings, activity, signer)
+        if checked is None:
+            raise InboxError(401, "The request was not signed by the activity's actor")
+        actor, activity = checked  # the object as its own origin serves it
+    if actor.suspended_at is not None and activity["type"] != "Delete":
         return  # a removed actor: acknowledged, ignored
 
     async with read_session(state) as session:
@@ -258,7 +267,7 @@ async def receive(
         )
     if done is not None:
         return
-    ctx = InboxContext(activity=activity, actor=signer, recipient=recipient)
+    ctx = InboxContext(activity=activity, actor=actor, recipient=recipient)
     preparer = _preparers().get(ctx.type)
     if preparer is not None:
         await preparer(state, settings, ctx)  # network, outside any write transaction
@@ -266,12 +275,18 @@ async def receive(
 
     async def apply(session: AsyncSession) -> None:
         try:
-            async with session.begin_nested():
-                session.add(ProcessedActivity(uri=activity["id"][:1024], actor_uri=actor_uri[:1024]))
-                await session.flush()
+            # A forwarded activity is not recorded: its id came from a third party, and would
+            # let it pre-claim (so suppress) the actor's own delivery. Applying the refetched
+            # object twice changes nothing.
+            if not forwarded:
+                async with session.begin_nested():
+                    session.add(
+                        ProcessedActivity(uri=activity["id"][:1024], actor_uri=actor_uri[:1024])
+                    )
+                    await session.flush()
         except IntegrityError:
             return  # a concurrent delivery of the same activity got here first
-        ctx.actor = await session.get(Account, signer.id) or signer
+        ctx.actor = await session.get(Account, actor.id) or actor
         if ctx.recipient is not None:
             ctx.recipient = await session.get(Account, ctx.recipient.id)
         if handler is not None:

@@ -100,6 +100,7 @@ class FakeNetwork:
         self.docs: dict[str, Any] = {}
         self.webfinger: dict[tuple[str, str], dict[str, Any]] = {}
         self.fetched: list[str] = []
+        self.statuses: dict[str, int] = {}  # URL -> HTTP status answered instead of a document
 
     def add_actor(self, actor: RemoteActor) -> RemoteActor:
         self.docs[actor.uri] = actor.document()
@@ -116,9 +117,12 @@ class FakeNetwork:
 
     async def fetch_object(self, settings: Any, url: str, **_: Any) -> Any:
         self.fetched.append(url)
+        answer = self.statuses.get(url.split("#", 1)[0])
+        if answer is not None:
+            raise fetch.FetchError(f"{answer} from {url}", status=answer)
         doc = self.docs.get(url.split("#", 1)[0])
         if doc is None:
-            raise fetch.FetchError(f"404 from {url}")
+            raise fetch.FetchError(f"404 from {url}", status=404)
         return json.loads(json.dumps(doc))
 
     async def fetch_json(self, settings: Any, url: str, **_: Any) -> Any:
