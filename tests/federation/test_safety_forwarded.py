@@ -211,3 +211,18 @@ async def test_forwarded_by_a_suspended_domain__401(client, session, network):  
 
     assert r.status_code == 401, r.text
     assert await _status(session, note["id"]) is None
+
+
+async def test_forwarded_by_a_suspended_account__401(client, session, network):  # noqa: F811
+    bob, carol = _servers(network)
+    assert (await deliver(client, bob, bob.create(bob.note("1")))).status_code == 202  # Bob known
+    account = await session.scalar(select(Account).where(Account.uri == bob.uri))
+    account.suspended_at = account.created_at
+    await session.commit()
+    note = carol.note("2")
+    network.docs[note["id"]] = note
+
+    r = await deliver(client, carol, carol.create(note), key=bob)
+
+    assert r.status_code == 401, r.text
+    assert await _status(session, note["id"]) is None
