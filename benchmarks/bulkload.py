@@ -34,6 +34,7 @@ ACCOUNT_COLS = (
     "updated_at",
     "kind",
     "actor_type",
+    "also_known_as",
 )
 STATUS_COLS = (
     "id",
@@ -113,6 +114,7 @@ def account_rows(
                 _ts(at, sqlite),
                 "person",
                 "Person",
+                "[]",
             )
         )
     return rows
