@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, Integer, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.config import Settings
@@ -26,7 +26,7 @@ from chaupal.feeds.redis_store import (
     parse_ids,
     ttl_seconds,
 )
-from chaupal.feeds.sql import home_conditions, home_query, in_ids
+from chaupal.feeds.sql import home_conditions, home_query, in_ids, memo_statement
 from chaupal.lib.paging import Page
 from chaupal.models import Account, Follow, Status
 
@@ -127,6 +127,25 @@ async def _candidates(r: _Reader, cursor: int | None, bound: int, ascending: boo
     return ids, edge
 
 
+def _big_posts(r: _Reader, ascending: bool, has_lo: bool, has_hi: bool) -> Any:
+    stmt = select(Status.id).where(r.in_window, in_ids(r.session, Status.account_id, "home_big"))
+    if has_lo:
+        stmt = stmt.where(Status.id > bindparam("home_lo", type_=BigInteger))
+    if has_hi:
+        stmt = stmt.where(Status.id < bindparam("home_hi", type_=BigInteger))
+    order = Status.id.asc() if ascending else Status.id.desc()
+    return stmt.order_by(order).limit(bindparam("home_lim", type_=Integer))
+
+
+def _rows(r: _Reader, ascending: bool) -> Any:
+    return (
+        select(Status)
+        .where(in_ids(r.session, Status.id, "home_ids"), r.in_window)
+        .order_by(Status.id.asc() if ascending else Status.id.desc())
+        .limit(bindparam("home_lim", type_=Integer))
+    )
+
+
 async def _covered(
     r: _Reader, lower: int, upper: int | None, ascending: bool, limit: int
 ) -> list[Status]:
@@ -144,31 +163,23 @@ async def _covered(
         else:
             ids, edge = await _candidates(r, cursor, lower, False)
         if r.big_ids:  # the large accounts' posts in the same window: one indexed query
-            stmt = select(Status.id).where(r.in_window, in_ids(r.session, Status.account_id, r.big_ids))
             if ascending:
-                stmt = stmt.where(Status.id > cursor)
-                top = edge + 1 if edge is not None else upper
-                if top is not None:
-                    stmt = stmt.where(Status.id < top)
+                lo, hi = cursor, (edge + 1 if edge is not None else upper)
             else:
-                stmt = stmt.where(Status.id > (edge - 1 if edge is not None else lower))
-                if cursor is not None:
-                    stmt = stmt.where(Status.id < cursor)
-            order = Status.id.asc() if ascending else Status.id.desc()
-            big = list((await r.session.scalars(stmt.order_by(order).limit(r.batch), r.params)).all())
+                lo, hi = (edge - 1 if edge is not None else lower), cursor
+            shape = (ascending, lo is not None, hi is not None)
+            stmt = memo_statement(("big", id(r.in_window), *shape), _big_posts, r, *shape)
+            values = {**r.params, "home_big": r.big_ids, "home_lo": lo, "home_hi": hi, "home_lim": r.batch}
+            big = list((await r.session.scalars(stmt, values)).all())
             if len(big) >= r.batch:  # more big posts than one batch: stop the window at them
                 edge = big[-1]
                 ids = [i for i in ids if (i <= edge if ascending else i >= edge)]
             ids = sorted(set(ids) | set(big), reverse=not ascending)
         if ids:
             # Only the rows the page still needs are loaded (a batch holds up to 64 candidates).
-            stmt = (
-                select(Status)
-                .where(in_ids(r.session, Status.id, ids), r.in_window)
-                .order_by(Status.id.asc() if ascending else Status.id.desc())
-                .limit(limit - len(found))
-            )
-            found.extend((await r.session.scalars(stmt, r.params)).all())
+            stmt = memo_statement(("rows", id(r.in_window), ascending), _rows, r, ascending)
+            values = {**r.params, "home_ids": ids, "home_lim": limit - len(found)}
+            found.extend((await r.session.scalars(stmt, values)).all())
         if edge is None or (cursor is not None and (edge <= cursor if ascending else edge >= cursor)):
             break
         cursor = edge
@@ -180,8 +191,8 @@ async def _from_sql(
 ) -> list[Status]:
     if limit <= 0:
         return []
-    stmt = home_query(r.in_index, lower=lower, upper=upper, ascending=ascending, limit=limit)
-    return list((await r.session.scalars(stmt, r.params)).all())
+    stmt, bounds = home_query(r.in_index, lower=lower, upper=upper, ascending=ascending, limit=limit)
+    return list((await r.session.scalars(stmt, {**r.params, **bounds})).all())
 
 
 async def redis_home_timeline(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, exists, func, or_, select
+from sqlalchemy import BigInteger, Integer, and_, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -109,12 +109,25 @@ def _authors(dialect: str, *, indexed: bool) -> Any:
     return or_(column == _VIEWER, column.in_(follows))
 
 
-def in_ids(session: AsyncSession, column: Any, ids: list[int]) -> Any:
-    """`column IN ids`; on PostgreSQL as `= ANY(array parameter)`, which keeps the statement's
-    SQL fixed (an IN list is re-rendered into the SQL at every execution)."""
+def in_ids(session: AsyncSession, column: Any, name: str) -> Any:
+    """`column IN :name` (a list bound at execution); on PostgreSQL as `= ANY(:name)`, which
+    keeps the statement's SQL fixed (an IN list is re-rendered into the SQL per execution)."""
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        return column == func.any(bindparam(None, list(ids), type_=ARRAY(BigInteger)))
-    return column.in_(ids)
+        return column == func.any(bindparam(name, type_=ARRAY(BigInteger)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def memo_statement(key: tuple[Any, ...], build: Any, *args: Any) -> Any:
+    """A statement built once per process for `key` (its shape; the values are parameters).
+    Keys hold `id()`s of the clause trees of `home_conditions`, which live as long as the
+    process, so an id is never reused for another tree."""
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        stmt = _STATEMENTS[key] = build(*args)
+    return stmt
 
 
 def home_conditions(
@@ -146,14 +159,22 @@ def home_conditions(
 
 def home_query(
     where: Any, *, lower: int | None, upper: int | None, ascending: bool, limit: int
-) -> Any:
-    """One bounded stage: statuses matching `where` with lower < id < upper (bounds optional)."""
-    stmt = select(Status).where(where)
-    if lower is not None:
-        stmt = stmt.where(Status.id > lower)
-    if upper is not None:
-        stmt = stmt.where(Status.id < upper)
-    return stmt.order_by(Status.id.asc() if ascending else Status.id.desc()).limit(limit)
+) -> tuple[Any, dict[str, Any]]:
+    """One bounded stage: statuses matching `where` with lower < id < upper (bounds optional),
+    as (statement, its bound values). The statement is built once per shape and reused, so
+    SQLAlchemy keeps its cache key instead of walking the whole filter again per execution."""
+
+    def build() -> Any:
+        stmt = select(Status).where(where)
+        if lower is not None:
+            stmt = stmt.where(Status.id > bindparam("home_lo", type_=BigInteger))
+        if upper is not None:
+            stmt = stmt.where(Status.id < bindparam("home_hi", type_=BigInteger))
+        order = Status.id.asc() if ascending else Status.id.desc()
+        return stmt.order_by(order).limit(bindparam("home_lim", type_=Integer))
+
+    stmt = memo_statement(("stage", id(where), ascending, lower is not None, upper is not None), build)
+    return stmt, {"home_lo": lower, "home_hi": upper, "home_lim": limit}
 
 
 async def _window_edge(
@@ -197,14 +218,14 @@ async def home_timeline(session: AsyncSession, viewer: Account, page: Page) -> l
             lower, upper = cursor, (edge + 1 if edge is not None else None)
         else:
             lower, upper = (edge - 1 if edge is not None else floor), cursor
-        stmt = home_query(
+        stmt, bounds = home_query(
             in_index if size is None else in_window,
             lower=lower,
             upper=upper,
             ascending=ascending,
             limit=page.limit - len(found),
         )
-        found.extend((await session.scalars(stmt, params)).all())
+        found.extend((await session.scalars(stmt, {**params, **bounds})).all())
         if len(found) >= page.limit or edge is None:
             break
         cursor = edge
