@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chaupal.config import Settings
@@ -26,7 +26,7 @@ from chaupal.feeds.redis_store import (
     parse_ids,
     ttl_seconds,
 )
-from chaupal.feeds.sql import home_conditions, home_query, in_ids, memo_statement
+from chaupal.feeds.sql import bounded, home_conditions, home_query, in_ids, memo_statement
 from chaupal.lib.paging import Page
 from chaupal.models import Account, Follow, Status
 
@@ -129,21 +129,12 @@ async def _candidates(r: _Reader, cursor: int | None, bound: int, ascending: boo
 
 def _big_posts(r: _Reader, ascending: bool, has_lo: bool, has_hi: bool) -> Any:
     stmt = select(Status.id).where(r.in_window, in_ids(r.session, Status.account_id, "home_big"))
-    if has_lo:
-        stmt = stmt.where(Status.id > bindparam("home_lo", type_=BigInteger))
-    if has_hi:
-        stmt = stmt.where(Status.id < bindparam("home_hi", type_=BigInteger))
-    order = Status.id.asc() if ascending else Status.id.desc()
-    return stmt.order_by(order).limit(bindparam("home_lim", type_=Integer))
+    return bounded(stmt, ascending, has_lo, has_hi)
 
 
 def _rows(r: _Reader, ascending: bool) -> Any:
-    return (
-        select(Status)
-        .where(in_ids(r.session, Status.id, "home_ids"), r.in_window)
-        .order_by(Status.id.asc() if ascending else Status.id.desc())
-        .limit(bindparam("home_lim", type_=Integer))
-    )
+    stmt = select(Status).where(in_ids(r.session, Status.id, "home_ids"), r.in_window)
+    return bounded(stmt, ascending, False, False)
 
 
 async def _covered(

@@ -157,6 +157,17 @@ def home_conditions(
     return conditions[0], conditions[1], params
 
 
+def bounded(stmt: Any, ascending: bool, has_lower: bool, has_upper: bool) -> Any:
+    """`stmt` limited to `home_lo` < id < `home_hi` (each only when present), in reading order,
+    at most `home_lim` rows — all parameters, so a memoised statement serves every page."""
+    if has_lower:
+        stmt = stmt.where(Status.id > bindparam("home_lo", type_=BigInteger))
+    if has_upper:
+        stmt = stmt.where(Status.id < bindparam("home_hi", type_=BigInteger))
+    order = Status.id.asc() if ascending else Status.id.desc()
+    return stmt.order_by(order).limit(bindparam("home_lim", type_=Integer))
+
+
 def home_query(
     where: Any, *, lower: int | None, upper: int | None, ascending: bool, limit: int
 ) -> tuple[Any, dict[str, Any]]:
@@ -165,13 +176,7 @@ def home_query(
     SQLAlchemy keeps its cache key instead of walking the whole filter again per execution."""
 
     def build() -> Any:
-        stmt = select(Status).where(where)
-        if lower is not None:
-            stmt = stmt.where(Status.id > bindparam("home_lo", type_=BigInteger))
-        if upper is not None:
-            stmt = stmt.where(Status.id < bindparam("home_hi", type_=BigInteger))
-        order = Status.id.asc() if ascending else Status.id.desc()
-        return stmt.order_by(order).limit(bindparam("home_lim", type_=Integer))
+        return bounded(select(Status).where(where), ascending, lower is not None, upper is not None)
 
     stmt = memo_statement(("stage", id(where), ascending, lower is not None, upper is not None), build)
     return stmt, {"home_lo": lower, "home_hi": upper, "home_lim": limit}
